@@ -1,0 +1,88 @@
+// vmlab's C++ API: a Machine is one simulated computer (physical memory, CPUs with
+// TLBs, the kernel and its processes); a Process is a handle to one of its processes.
+//
+//   vmlab::Machine m;                                  // Linux defaults, 2 GiB
+//   vmlab::Process p = m.spawn("demo");
+//   auto addr = p.mmap(0, 100 * vmlab::MiB, vmlab::kProtRead | vmlab::kProtWrite,
+//                      vmlab::kMapPrivate | vmlab::kMapAnonymous, -1, 0);
+//   p.store<std::uint8_t>(*addr, 42);                  // a demand-zero fault
+//   std::cout << p.proc("status");                     // VmRSS: ... kB
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vmlab/config.h"
+#include "vmlab/events.h"
+#include "vmlab/process.h"
+#include "vmlab/result.h"
+
+namespace vmlab {
+
+namespace detail {
+struct MachineState;
+}
+
+// What the consistency checker found: every counter recounted from the page tables,
+// VMAs, page cache and free lists. Empty `problems` means all agree.
+struct CheckReport {
+  std::vector<std::string> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+class Machine {
+ public:
+  Machine();
+  explicit Machine(const MachineConfig& config);
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  const MachineConfig& config() const;
+
+  // A new process with an empty address space (a stack and an empty heap).
+  Process spawn(std::string_view name = "a.out");
+  // A handle to an existing process; throws std::out_of_range if there is none.
+  Process process(int pid);
+  std::vector<int> pids() const;
+
+  // Files, seen from outside any process (as a shell would write and cat them). Writes
+  // go through the page cache like write(2).
+  Result<void> write_file(std::string_view path, std::string_view contents);
+  Result<std::string> read_file(std::string_view path);
+  Result<void> mkdir(std::string_view path);
+  // Copies a host file into the simulated filesystem (e.g. an ELF program to exec).
+  // Throws std::runtime_error if the host file cannot be read.
+  void import_host_file(const std::string& host_path, std::string_view path);
+  void sync();
+
+  // System-wide /proc files and single values from them.
+  std::string meminfo() const;
+  std::string vmstat() const;
+  std::uint64_t meminfo_kb(std::string_view field) const;  // e.g. "MemFree"
+  std::uint64_t vmstat_value(std::string_view field) const;  // e.g. "pgfault"
+
+  // Recounts every counter from scratch and compares (refcounts, map counts, RSS,
+  // free lists, LRU sizes, page-cache and commit totals).
+  CheckReport check() const;
+
+  // Observers: called for every event the kernel emits.
+  void subscribe(std::function<void(const obs::Event&)> fn);
+
+  // TLB statistics of a CPU, summed over its TLBs where named so.
+  struct TlbStats {
+    std::uint64_t l1d_hits, l1d_misses, l1i_hits, l1i_misses, l2_hits, l2_misses, walks, flushes;
+  };
+  TlbStats tlb_stats(unsigned cpu = 0) const;
+
+  detail::MachineState& state() { return *state_; }
+
+ private:
+  std::unique_ptr<detail::MachineState> state_;
+};
+
+}  // namespace vmlab

@@ -1,0 +1,90 @@
+#include "vmlab/machine.h"
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+
+#include "api/machine_state.h"
+#include "kernel/checker.h"
+
+namespace vmlab {
+
+namespace {
+// The number after "Name:" in a /proc file of "Name: value [kB]" lines.
+std::uint64_t field_value(const std::string& text, std::string_view name, char sep) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 && line[name.size()] == sep) {
+      return std::stoull(line.substr(name.size() + 1));
+    }
+  }
+  throw std::out_of_range("vmlab: no field " + std::string(name));
+}
+}  // namespace
+
+std::uint64_t proc_field(const std::string& text, std::string_view name) { return field_value(text, name, ':'); }
+
+Machine::Machine() : Machine(MachineConfig{}) {}
+
+Machine::Machine(const MachineConfig& config) {
+  config.validate();
+  state_ = std::make_unique<detail::MachineState>(config);
+}
+
+Machine::~Machine() = default;
+
+const MachineConfig& Machine::config() const { return state_->config; }
+
+Process Machine::spawn(std::string_view name) {
+  kern::Process& p = state_->kernel.spawn(name);
+  return Process(state_.get(), p.pid);
+}
+
+Process Machine::process(int pid) {
+  state_->proc(pid);
+  return Process(state_.get(), pid);
+}
+
+std::vector<int> Machine::pids() const {
+  std::vector<int> out;
+  for (const auto& [pid, p] : state_->kernel.processes()) out.push_back(pid);
+  return out;
+}
+
+Result<void> Machine::write_file(std::string_view path, std::string_view contents) {
+  return state_->kernel.write_whole_file(path, contents);
+}
+
+Result<std::string> Machine::read_file(std::string_view path) { return state_->kernel.read_whole_file(path); }
+
+Result<void> Machine::mkdir(std::string_view path) { return state_->kernel.rootfs().mkdir(path, 0755); }
+
+void Machine::import_host_file(const std::string& host_path, std::string_view path) {
+  std::ifstream in(host_path, std::ios::binary);
+  if (!in) throw std::runtime_error(host_path + ": cannot read");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto r = state_->kernel.write_whole_file(path, bytes);
+  if (!r) throw std::runtime_error(std::string(path) + ": cannot create: " + std::string(errno_name(r.error())));
+}
+
+void Machine::sync() { state_->kernel.sync(); }
+
+std::string Machine::meminfo() const { return *state_->kernel.proc_text("/proc/meminfo", nullptr); }
+std::string Machine::vmstat() const { return *state_->kernel.proc_text("/proc/vmstat", nullptr); }
+std::uint64_t Machine::meminfo_kb(std::string_view field) const { return field_value(meminfo(), field, ':'); }
+std::uint64_t Machine::vmstat_value(std::string_view field) const { return field_value(vmstat(), field, ' '); }
+
+CheckReport Machine::check() const { return CheckReport{kern::check_consistency(state_->kernel)}; }
+
+void Machine::subscribe(std::function<void(const obs::Event&)> fn) { state_->sys.events().subscribe(std::move(fn)); }
+
+Machine::TlbStats Machine::tlb_stats(unsigned cpu) const {
+  const hw::Cpu& c = state_->mmu.cpu(cpu);
+  return TlbStats{c.l1d.counters().hits,  c.l1d.counters().misses, c.l1i.counters().hits,
+                  c.l1i.counters().misses, c.l2.counters().hits,   c.l2.counters().misses,
+                  c.walks, c.l1d.counters().full_flushes};
+}
+
+}  // namespace vmlab

@@ -1,0 +1,87 @@
+// An inode: a file's identity (device and inode numbers), size and type, its page
+// cache (the address_space of Linux), its backing store, and the VMAs that map it
+// (i_mmap, for the reverse map of file pages).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "vmlab/units.h"
+
+namespace vmlab::mm {
+struct Vma;
+}
+
+namespace vmlab::fs {
+
+enum class InodeType : std::uint8_t { regular, directory, char_device };
+
+// What backs a file's pages: a disk (pages are read in and written back: an ext4-like
+// filesystem whose disk is host memory) or nothing but memory and swap (shmem/tmpfs).
+enum class Backing : std::uint8_t { disk, shmem };
+
+class Inode {
+ public:
+  Inode(std::uint64_t ino, std::uint32_t dev, InodeType type, Backing backing)
+      : ino(ino), dev(dev), type(type), backing(backing) {}
+  // evict(): when the last name and the last user are gone, the cached pages go too.
+  ~Inode() {
+    if (on_evict) on_evict(*this);
+  }
+  Inode(const Inode&) = delete;
+  Inode& operator=(const Inode&) = delete;
+
+  const std::uint64_t ino;
+  const std::uint32_t dev;  // new_encode_dev() form: major << 8 | minor for small numbers
+  const InodeType type;
+  const Backing backing;
+  std::uint32_t mode = 0644;   // permission bits
+  std::uint32_t nlink = 1;
+  std::uint64_t size = 0;      // i_size in bytes
+  std::uint32_t rdev = 0;      // char devices: which one (see fs/devices)
+
+  // The page cache: page offset -> frame. Every cached page holds one reference.
+  std::unordered_map<std::uint64_t, Pfn> pages;
+  // The disk: page offset -> contents as last written back. Absent pages are holes.
+  std::unordered_map<std::uint64_t, std::vector<std::uint8_t>> store;
+  // i_mmap: every VMA mapping this inode, and how many of them are shared writable.
+  std::vector<mm::Vma*> mmaps;
+  std::uint32_t writable_shared_mmaps = 0;
+  // Commit charged for this file (shmem_acct_size() of shared anonymous memory).
+  std::int64_t committed_pages = 0;
+  // Frees what the inode holds in the memory system; set by whoever created it.
+  std::function<void(Inode&)> on_evict;
+  // Directories: name -> inode.
+  std::map<std::string, std::shared_ptr<Inode>> entries;
+
+  bool is_dir() const { return type == InodeType::directory; }
+  bool is_shmem() const { return backing == Backing::shmem; }
+  std::uint64_t size_pages() const { return (size + kPageSize - 1) >> kPageShift; }
+  std::uint32_t dev_major() const { return dev >> 8; }
+  std::uint32_t dev_minor() const { return dev & 0xff; }
+};
+
+// An open file description: what open() returns a descriptor for.
+class OpenFile {
+ public:
+  OpenFile(std::shared_ptr<Inode> inode, std::string path, int flags)
+      : inode(std::move(inode)), path(std::move(path)), flags(flags) {}
+  std::shared_ptr<Inode> inode;
+  std::string path;        // as /proc/PID/maps names it
+  int flags;               // O_ACCMODE bits and O_APPEND
+  std::uint64_t pos = 0;
+  bool deleted_name = false;  // shown with " (deleted)"
+  // /proc files: the text rendered at open, as seq_file does; no page cache behind it.
+  bool is_proc = false;
+  std::string proc_text;
+
+  bool readable() const { return (flags & 3) != 1; }   // not O_WRONLY
+  bool writable() const { return (flags & 3) != 0; }   // O_WRONLY or O_RDWR
+};
+
+}  // namespace vmlab::fs

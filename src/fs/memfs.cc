@@ -1,0 +1,190 @@
+#include "fs/memfs.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "fs/page_cache.h"
+#include "mm/address_space.h"
+#include "mm/memory_system.h"
+#include "mm/vma.h"
+#include "mm/vma_ops.h"
+
+namespace vmlab::fs {
+
+namespace {
+// Splits "/a/b/c" into its components.
+std::vector<std::string> components(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    std::size_t j = i;
+    while (j < path.size() && path[j] != '/') ++j;
+    if (j > i) out.emplace_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+constexpr std::size_t kNameMax = 255;
+}  // namespace
+
+MemFs::MemFs(std::uint32_t dev, std::function<void(Inode&)> evict) : dev_(dev), evict_(std::move(evict)) {
+  root_ = std::make_shared<Inode>(next_ino_++, dev_, InodeType::directory, Backing::disk);
+  root_->mode = 0755;
+  root_->nlink = 2;
+}
+
+std::shared_ptr<Inode> MemFs::new_inode(InodeType type) {
+  auto inode = std::make_shared<Inode>(next_ino_++, dev_, type, Backing::disk);
+  inode->on_evict = evict_;
+  return inode;
+}
+
+Result<std::shared_ptr<Inode>> MemFs::lookup(std::string_view path) const {
+  std::shared_ptr<Inode> cur = root_;
+  for (const std::string& name : components(path)) {
+    if (name.size() > kNameMax) return Errno::nametoolong;
+    if (!cur->is_dir()) return Errno::notdir;
+    auto it = cur->entries.find(name);
+    if (it == cur->entries.end()) return Errno::noent;
+    cur = it->second;
+  }
+  return cur;
+}
+
+Result<std::pair<std::shared_ptr<Inode>, std::string>> MemFs::parent_of(std::string_view path) const {
+  auto parts = components(path);
+  if (parts.empty()) return Errno::exist;  // the root itself
+  std::string name = parts.back();
+  if (name.size() > kNameMax) return Errno::nametoolong;
+  std::string dir;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) dir += "/" + parts[i];
+  auto parent = lookup(dir);
+  if (!parent) return parent.error();
+  if (!(*parent)->is_dir()) return Errno::notdir;
+  return std::make_pair(*parent, name);
+}
+
+Result<std::shared_ptr<Inode>> MemFs::create(std::string_view path, std::uint32_t mode, bool exclusive) {
+  auto p = parent_of(path);
+  if (!p) return p.error();
+  auto& [dir, name] = *p;
+  if (auto it = dir->entries.find(name); it != dir->entries.end()) {
+    if (exclusive) return Errno::exist;
+    if (it->second->is_dir()) return Errno::isdir;
+    return it->second;
+  }
+  auto inode = new_inode(InodeType::regular);
+  inode->mode = mode & 07777;
+  dir->entries.emplace(name, inode);
+  return inode;
+}
+
+Result<void> MemFs::mkdir(std::string_view path, std::uint32_t mode) {
+  auto p = parent_of(path);
+  if (!p) return p.error();
+  auto& [dir, name] = *p;
+  if (dir->entries.count(name)) return Errno::exist;
+  auto inode = new_inode(InodeType::directory);
+  inode->mode = mode & 07777;
+  inode->nlink = 2;
+  dir->entries.emplace(name, inode);
+  ++dir->nlink;
+  return {};
+}
+
+Result<void> MemFs::unlink(std::string_view path) {
+  auto p = parent_of(path);
+  if (!p) return p.error();
+  auto& [dir, name] = *p;
+  auto it = dir->entries.find(name);
+  if (it == dir->entries.end()) return Errno::noent;
+  if (it->second->is_dir()) return Errno::isdir;
+  --it->second->nlink;
+  dir->entries.erase(it);
+  return {};
+}
+
+std::shared_ptr<Inode> MemFs::mknod(std::string_view path, std::uint32_t rdev) {
+  auto p = parent_of(path);
+  auto inode = new_inode(InodeType::char_device);
+  inode->rdev = rdev;
+  inode->mode = 0666;
+  if (p) p->first->entries[p->second] = inode;
+  return inode;
+}
+
+Result<std::uint64_t> file_read(mm::MemorySystem& sys, Inode& inode, std::uint64_t pos, std::uint8_t* buf,
+                                std::uint64_t len) {
+  if (inode.is_dir()) return Errno::isdir;
+  if (pos >= inode.size) return std::uint64_t{0};
+  len = std::min(len, inode.size - pos);
+  std::uint64_t done = 0;
+  while (done < len) {
+    const std::uint64_t index = (pos + done) >> kPageShift;
+    const std::uint64_t off = (pos + done) & (kPageSize - 1);
+    const std::uint64_t n = std::min(len - done, kPageSize - off);
+    CacheRead page = page_cache_get(sys, inode, index, 0);
+    if (page.pfn == kNoPfn) return done ? Result<std::uint64_t>(done) : Errno::nomem;
+    // folio_mark_accessed(): a second read activates the page.
+    mm::Frame& f = sys.frame(page.pfn);
+    if (f.test(mm::PG_referenced)) {
+      if (f.test(mm::PG_lru) && !f.test(mm::PG_active)) {
+        sys.lru().activate(page.pfn);
+        ++sys.stat()[obs::VmEvent::pgactivate];
+      }
+      f.clear(mm::PG_referenced);
+    } else if (!f.test(mm::PG_active)) {
+      f.set(mm::PG_referenced);
+    }
+    if (sys.mem().data_contents()) std::memcpy(buf + done, sys.mem().frame(page.pfn) + off, n);
+    else std::memset(buf + done, 0, n);
+    done += n;
+  }
+  return done;
+}
+
+Result<std::uint64_t> file_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t pos, const std::uint8_t* buf,
+                                 std::uint64_t len) {
+  if (inode.is_dir()) return Errno::isdir;
+  std::uint64_t done = 0;
+  while (done < len) {
+    const std::uint64_t index = (pos + done) >> kPageShift;
+    const std::uint64_t off = (pos + done) & (kPageSize - 1);
+    const std::uint64_t n = std::min(len - done, kPageSize - off);
+    Pfn pfn = page_cache_get_for_write(sys, inode, index);
+    if (pfn == kNoPfn) return done ? Result<std::uint64_t>(done) : Errno::nospc;
+    if (sys.mem().data_contents()) std::memcpy(sys.mem().frame(pfn) + off, buf + done, n);
+    page_cache_mark_dirty(sys, inode, pfn);
+    done += n;
+    inode.size = std::max(inode.size, pos + done);
+  }
+  return done;
+}
+
+void file_truncate(mm::MemorySystem& sys, Inode& inode, std::uint64_t size) {
+  const std::uint64_t old_size = inode.size;
+  inode.size = size;
+  if (size >= old_size) return;
+  // Zero the tail of the new last page, in the cache and in the store.
+  const std::uint64_t tail = size & (kPageSize - 1);
+  const std::uint64_t last = size >> kPageShift;
+  if (tail != 0) {
+    if (Pfn pfn = page_cache_find(inode, last); pfn != kNoPfn && sys.mem().data_contents()) {
+      std::memset(sys.mem().frame(pfn) + tail, 0, kPageSize - tail);
+    }
+    if (auto it = inode.store.find(last); it != inode.store.end()) {
+      std::fill(it->second.begin() + static_cast<std::ptrdiff_t>(tail), it->second.end(), 0);
+    }
+  }
+  // unmap_mapping_range(even_cows): every PTE beyond EOF goes, private copies too.
+  const std::uint64_t first_gone = (size + kPageSize - 1) >> kPageShift;
+  for (mm::Vma* vma : std::vector<mm::Vma*>(inode.mmaps)) {
+    if (vma->pgoff + vma->pages() <= first_gone) continue;
+    const VirtAddr from = vma->maps_index(first_gone) ? vma->address_of(first_gone) : vma->start;
+    mm::zap_range(*vma->mm, *vma, from, vma->end);
+  }
+  page_cache_remove_from(sys, inode, first_gone);
+}
+
+}  // namespace vmlab::fs

@@ -1,0 +1,60 @@
+// memfs: vmlab's root filesystem. Files and directories live in memory, and so does
+// the "disk" behind them: page-cache pages are read in from each inode's store and
+// written back to it, like a disk filesystem (ext4) whose disk is host memory. A
+// mount has one device number; inode numbers count up from 2 (the root).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fs/inode.h"
+#include "vmlab/result.h"
+
+namespace vmlab::mm {
+class MemorySystem;
+}
+
+namespace vmlab::fs {
+
+class MemFs {
+ public:
+  // `evict` frees an inode's pages when the inode goes (the memory system's job).
+  MemFs(std::uint32_t dev, std::function<void(Inode&)> evict);
+  std::shared_ptr<Inode> root() const { return root_; }
+  std::uint32_t dev() const { return dev_; }
+
+  // Path lookup from the root; `path` is absolute and already normalised.
+  Result<std::shared_ptr<Inode>> lookup(std::string_view path) const;
+  // Creates a regular file (or returns it when it exists and `exclusive` is false).
+  Result<std::shared_ptr<Inode>> create(std::string_view path, std::uint32_t mode, bool exclusive);
+  Result<void> mkdir(std::string_view path, std::uint32_t mode);
+  // Removes a name; the inode's pages go when the last user (open file, mapping) does.
+  Result<void> unlink(std::string_view path);
+  // Adds a device node (the /dev entries).
+  std::shared_ptr<Inode> mknod(std::string_view path, std::uint32_t rdev);
+
+ private:
+  Result<std::pair<std::shared_ptr<Inode>, std::string>> parent_of(std::string_view path) const;
+  std::shared_ptr<Inode> new_inode(InodeType type);
+
+  std::uint32_t dev_;
+  std::function<void(Inode&)> evict_;
+  std::uint64_t next_ino_ = 2;
+  std::shared_ptr<Inode> root_;
+};
+
+// read(2) and write(2) on a regular file through its page cache (filemap_read(),
+// generic_perform_write()). `pos` is a byte offset; writes extend the file.
+Result<std::uint64_t> file_read(mm::MemorySystem& sys, Inode& inode, std::uint64_t pos, std::uint8_t* buf,
+                                std::uint64_t len);
+Result<std::uint64_t> file_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t pos, const std::uint8_t* buf,
+                                 std::uint64_t len);
+// ftruncate(2): pages beyond the new size leave every mapping and the cache; the
+// partial last page's tail is zeroed (truncate_setsize(), truncate_pagecache()).
+void file_truncate(mm::MemorySystem& sys, Inode& inode, std::uint64_t size);
+
+}  // namespace vmlab::fs

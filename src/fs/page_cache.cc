@@ -1,0 +1,166 @@
+#include "fs/page_cache.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "mm/memory_system.h"
+#include "mm/rmap.h"
+#include "mm/vma.h"
+
+namespace vmlab::fs {
+
+using mm::Frame;
+using obs::NodeStat;
+using obs::VmEvent;
+
+namespace {
+
+// Inserts a new page for `index`, filled from the backing store (zero where the store
+// has a hole). filemap_add_folio() plus the filesystem's read_folio().
+Pfn add_page(mm::MemorySystem& sys, Inode& inode, std::uint64_t index) {
+  Pfn pfn = sys.alloc_page();
+  if (pfn == kNoPfn) return pfn;
+  auto stored = inode.store.find(index);
+  if (stored != inode.store.end() && sys.mem().data_contents()) {
+    sys.mem().zero(pfn);
+    std::memcpy(sys.mem().frame(pfn), stored->second.data(), kPageSize);
+  } else {
+    sys.mem().zero_data(pfn);
+  }
+  Frame& f = sys.frame(pfn);
+  f.mapping = &inode;
+  f.index = index;
+  f.flags |= mm::PG_uptodate;
+  if (inode.is_shmem()) {
+    f.flags |= mm::PG_swapbacked;
+    ++sys.stat()[NodeStat::nr_shmem];
+  }
+  ++sys.stat()[NodeStat::nr_file_pages];
+  sys.lru().add(pfn);
+  inode.pages.emplace(index, pfn);
+  return pfn;
+}
+
+}  // namespace
+
+CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t index, std::uint64_t ra_pages) {
+  if (Pfn pfn = page_cache_find(inode, index); pfn != kNoPfn) return {pfn, false};
+  if (inode.is_shmem()) return {add_page(sys, inode, index), false};  // shmem_fault(): a new page
+
+  // do_sync_mmap_readahead(): read around the fault, within the file.
+  const std::uint64_t end_index = inode.size_pages();
+  std::uint64_t start = index;
+  std::uint64_t count = 1;
+  if (ra_pages > 1) {
+    start = index > ra_pages / 2 ? index - ra_pages / 2 : 0;
+    count = ra_pages;
+  }
+  std::uint64_t read = 0;
+  for (std::uint64_t i = start; i < start + count && i < end_index; ++i) {
+    if (page_cache_find(inode, i) != kNoPfn) continue;
+    if (add_page(sys, inode, i) == kNoPfn) break;
+    ++read;
+  }
+  sys.stat()[VmEvent::pgpgin] += read * (kPageSize / 1024);
+  Pfn pfn = page_cache_find(inode, index);
+  return {pfn, pfn != kNoPfn};
+}
+
+Pfn page_cache_get_for_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t index) {
+  if (Pfn pfn = page_cache_find(inode, index); pfn != kNoPfn) return pfn;
+  Pfn pfn = add_page(sys, inode, index);
+  if (pfn != kNoPfn && inode.store.count(index)) sys.stat()[VmEvent::pgpgin] += kPageSize / 1024;
+  return pfn;
+}
+
+void page_cache_mark_dirty(mm::MemorySystem& sys, Inode& inode, Pfn pfn) {
+  Frame& f = sys.frame(pfn);
+  if (f.test(mm::PG_dirty)) return;
+  f.set(mm::PG_dirty);
+  // shmem's dirty_folio does no accounting: only disk-backed pages count in Dirty.
+  if (!inode.is_shmem()) ++sys.stat()[NodeStat::nr_file_dirty];
+}
+
+std::uint64_t page_cache_writeback(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last) {
+  if (inode.is_shmem()) return 0;
+  std::uint64_t written = 0;
+  for (auto& [index, pfn] : inode.pages) {
+    if (index < first || index > last) continue;
+    Frame& f = sys.frame(pfn);
+    if (!f.test(mm::PG_dirty)) continue;
+    // folio_mkclean(): write-protect and clean every PTE so later writes are seen.
+    mm::rmap_walk(sys, pfn, [&](mm::Vma& vma, VirtAddr addr, hw::Pte& pte) {
+      if (!(pte & (hw::kPteWrite | hw::kPteDirty))) return;
+      pte &= ~(hw::kPteWrite | hw::kPteDirty);
+      sys.mmu().flush_page(vma.mm, addr);
+    });
+    auto& block = inode.store[index];
+    block.resize(kPageSize);
+    if (sys.mem().data_contents()) std::memcpy(block.data(), sys.mem().frame(pfn), kPageSize);
+    f.clear(mm::PG_dirty);
+    --sys.stat()[NodeStat::nr_file_dirty];
+    ++written;
+  }
+  sys.stat()[VmEvent::pgpgout] += written * (kPageSize / 1024);
+  return written;
+}
+
+namespace {
+void drop_cached(mm::MemorySystem& sys, Inode& inode, Pfn pfn) {
+  Frame& f = sys.frame(pfn);
+  if (f.test(mm::PG_dirty)) {
+    f.clear(mm::PG_dirty);
+    if (!inode.is_shmem()) --sys.stat()[NodeStat::nr_file_dirty];
+  }
+  if (inode.is_shmem()) --sys.stat()[NodeStat::nr_shmem];
+  --sys.stat()[NodeStat::nr_file_pages];
+  f.mapping = nullptr;
+  sys.put_page(pfn);
+}
+}  // namespace
+
+void page_cache_remove_from(mm::MemorySystem& sys, Inode& inode, std::uint64_t from) {
+  for (auto it = inode.pages.begin(); it != inode.pages.end();) {
+    if (it->first >= from) {
+      drop_cached(sys, inode, it->second);
+      it = inode.pages.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = inode.store.begin(); it != inode.store.end();) {
+    it = it->first >= from ? inode.store.erase(it) : std::next(it);
+  }
+}
+
+void page_cache_punch_hole(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last) {
+  for (auto it = inode.pages.begin(); it != inode.pages.end();) {
+    if (it->first >= first && it->first <= last) {
+      drop_cached(sys, inode, it->second);
+      it = inode.pages.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = inode.store.begin(); it != inode.store.end();) {
+    it = (it->first >= first && it->first <= last) ? inode.store.erase(it) : std::next(it);
+  }
+}
+
+std::uint64_t page_cache_invalidate(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last) {
+  std::uint64_t dropped = 0;
+  for (auto it = inode.pages.begin(); it != inode.pages.end();) {
+    const Frame& f = sys.frame(it->second);
+    if (it->first >= first && it->first <= last && f.mapcount == 0 && !f.test(mm::PG_dirty) &&
+        !inode.is_shmem()) {
+      drop_cached(sys, inode, it->second);
+      it = inode.pages.erase(it);
+      ++dropped;
+    } else {
+      ++it;
+    }
+  }
+  return dropped;
+}
+
+}  // namespace vmlab::fs

@@ -1,0 +1,51 @@
+// The page cache of a file (mm/filemap.c, mm/readahead.c, mm/page-writeback.c): pages
+// are looked up by offset, read in from the backing store with read-around on a miss,
+// marked dirty by writes, and written back on fsync, msync and sync.
+#pragma once
+
+#include <cstdint>
+
+#include "fs/inode.h"
+#include "vmlab/units.h"
+
+namespace vmlab::mm {
+class MemorySystem;
+}
+
+namespace vmlab::fs {
+
+// The cached page at `index`, or kNoPfn.
+inline Pfn page_cache_find(const Inode& inode, std::uint64_t index) {
+  auto it = inode.pages.find(index);
+  return it == inode.pages.end() ? kNoPfn : it->second;
+}
+
+struct CacheRead {
+  Pfn pfn = kNoPfn;    // kNoPfn: no memory
+  bool major = false;  // the page had to be read from the backing store
+};
+
+// filemap_fault()'s lookup: the page at `index`, reading it in on a miss together with
+// the read-around window (`ra_pages` centred on it, 0 for none) as
+// do_sync_mmap_readahead() does. Shmem pages are created zero-filled, never major.
+CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t index, std::uint64_t ra_pages);
+// A page for a write at `index`: cached, read in, or new. Never counts as major.
+Pfn page_cache_get_for_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t index);
+
+// folio_mark_dirty(): a dirty page-cache page (disk-backed files only count in Dirty).
+void page_cache_mark_dirty(mm::MemorySystem& sys, Inode& inode, Pfn pfn);
+// Writes back the dirty pages of [first, last] (inclusive page offsets): the PTEs
+// mapping them are cleaned and write-protected first (folio_mkclean()), so the next
+// write through a shared mapping faults and dirties the page again. Returns pages written.
+std::uint64_t page_cache_writeback(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last);
+
+// Removes unmapped page-cache pages at or after `from` (truncate_inode_pages_range());
+// the caller has unmapped them.
+void page_cache_remove_from(mm::MemorySystem& sys, Inode& inode, std::uint64_t from);
+// Frees the cached pages and the stored blocks of [first, last]: the range reads as
+// zeros afterwards (FALLOC_FL_PUNCH_HOLE). The caller has unmapped them.
+void page_cache_punch_hole(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last);
+// Drops clean, unmapped cached pages of [first, last] (invalidate_mapping_pages()).
+std::uint64_t page_cache_invalidate(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last);
+
+}  // namespace vmlab::fs

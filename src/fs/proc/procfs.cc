@@ -1,0 +1,326 @@
+#include "fs/proc/procfs.h"
+
+#include <charconv>
+#include <vector>
+
+#include "fs/inode.h"
+#include "fs/proc/stat_format.h"
+#include "fs/proc/vmstat_format.h"
+#include "kernel/kernel.h"
+#include "mm/address_space.h"
+#include "mm/memory_system.h"
+#include "mm/page_table.h"
+#include "mm/vma.h"
+
+namespace vmlab::proc {
+
+using obs::NodeStat;
+using obs::VmEvent;
+
+MapsEntry maps_entry(const mm::AddressSpace& mm, const mm::Vma& v) {
+  MapsEntry e;
+  e.start = v.start;
+  e.end = v.end;
+  e.read = v.flags & mm::VM_READ;
+  e.write = v.flags & mm::VM_WRITE;
+  e.exec = v.flags & mm::VM_EXEC;
+  e.shared = v.flags & mm::VM_MAYSHARE;
+  if (v.file) {
+    const fs::Inode& inode = *v.file->inode;
+    e.offset = v.pgoff << kPageShift;
+    e.dev_major = inode.dev_major();
+    e.dev_minor = inode.dev_minor();
+    e.inode = inode.ino;
+    e.name = v.file->path;
+    if (v.file->deleted_name || inode.nlink == 0) e.name += " (deleted)";
+  } else if (v.start < mm.brk && v.end > mm.start_brk) {  // vma_is_initial_heap()
+    e.name = "[heap]";
+  } else if (v.start <= mm.start_stack && v.end >= mm.start_stack) {  // vma_is_initial_stack()
+    e.name = "[stack]";
+  } else if (!v.anon_name.empty()) {
+    e.name = "[anon:" + v.anon_name + "]";
+  }
+  return e;
+}
+
+namespace {
+// smaps_page_accumulate()
+void accumulate(SmapsCounts& c, const mm::Frame& page, std::uint64_t size, std::uint64_t pss, bool dirty,
+                bool locked, bool is_private) {
+  c.pss_shifted += pss;
+  if (page.anon()) c.pss_anon_shifted += pss;
+  else if (page.test(mm::PG_swapbacked)) c.pss_shmem_shifted += pss;
+  else c.pss_file_shifted += pss;
+  if (locked) c.pss_locked_shifted += pss;
+  if (dirty || page.test(mm::PG_dirty)) {
+    c.pss_dirty_shifted += pss;
+    (is_private ? c.private_dirty : c.shared_dirty) += size;
+  } else {
+    (is_private ? c.private_clean : c.shared_clean) += size;
+  }
+}
+}  // namespace
+
+SmapsCounts smaps_counts(mm::MemorySystem& sys, mm::AddressSpace& mm, const mm::Vma& v) {
+  SmapsCounts c;
+  c.size = v.end - v.start;
+  const bool locked = v.flags & mm::VM_LOCKED;
+  mm::for_each_pte(mm, v.start, v.end, [&](VirtAddr, hw::Pte& pte) {
+    // vm_normal_page(): the zero page and PROT_NONE-less holes are not counted.
+    if (!hw::pte_present(pte) || hw::pte_special(pte)) return;
+    const mm::Frame& page = sys.frame(hw::pte_pfn(pte));
+    const bool dirty = hw::pte_dirty(pte);
+    constexpr std::uint64_t size = kPageSize;
+    if (page.anon()) {
+      c.anonymous += size;
+      if (!page.test(mm::PG_swapbacked) && !dirty && !page.test(mm::PG_dirty)) c.lazyfree += size;
+    }
+    c.rss += size;
+    if (hw::pte_young(pte) || page.test(mm::PG_referenced)) c.referenced += size;
+    // smaps_account(): a page referenced once is private and whole; otherwise its
+    // PSS is divided among the PTEs that map it.
+    if (page.refcount == 1) {
+      accumulate(c, page, size, size << kPssShift, dirty, locked, true);
+      return;
+    }
+    std::uint64_t pss = size << kPssShift;
+    if (page.mapcount >= 2) pss /= static_cast<std::uint64_t>(page.mapcount);
+    accumulate(c, page, size, pss, dirty, locked, page.mapcount < 2);
+  });
+  c.vm_flags = format_vm_flags(v.flags);
+  return c;
+}
+
+std::string maps_text(const mm::AddressSpace& mm) {
+  std::string out;
+  for (const mm::Vma& v : mm.vmas) out += format_maps_line(maps_entry(mm, v));
+  return out;
+}
+
+std::string smaps_text(mm::MemorySystem& sys, mm::AddressSpace& mm) {
+  std::string out;
+  for (const mm::Vma& v : mm.vmas) out += format_smaps_entry(maps_entry(mm, v), smaps_counts(sys, mm, v));
+  return out;
+}
+
+std::string smaps_rollup_text(mm::MemorySystem& sys, mm::AddressSpace& mm) {
+  SmapsCounts total;
+  for (const mm::Vma& v : mm.vmas) {
+    SmapsCounts c = smaps_counts(sys, mm, v);
+    total.rss += c.rss;
+    total.pss_shifted += c.pss_shifted;
+    total.pss_dirty_shifted += c.pss_dirty_shifted;
+    total.pss_anon_shifted += c.pss_anon_shifted;
+    total.pss_file_shifted += c.pss_file_shifted;
+    total.pss_shmem_shifted += c.pss_shmem_shifted;
+    total.shared_clean += c.shared_clean;
+    total.shared_dirty += c.shared_dirty;
+    total.private_clean += c.private_clean;
+    total.private_dirty += c.private_dirty;
+    total.referenced += c.referenced;
+    total.anonymous += c.anonymous;
+    total.lazyfree += c.lazyfree;
+    total.swap += c.swap;
+    total.swap_pss_shifted += c.swap_pss_shifted;
+    total.pss_locked_shifted += c.pss_locked_shifted;
+  }
+  const std::uint64_t first = mm.vmas.empty() ? 0 : mm.vmas.begin()->start;
+  const std::uint64_t last = mm.vmas.empty() ? 0 : std::prev(mm.vmas.end())->end;
+  return format_smaps_rollup(first, last, total);
+}
+
+Meminfo meminfo(const mm::MemorySystem& sys) {
+  const auto kb = [](std::uint64_t pages) { return pages_to_kb(pages); };
+  const obs::VmStat& st = sys.stat();
+  const mm::Lru& lru = sys.lru();
+  Meminfo m;
+  m.mem_total = kb(sys.total_pages());
+  m.mem_free = kb(sys.buddy().free_pages());
+  m.mem_available = kb(sys.available_pages());
+  m.cached = kb(static_cast<std::uint64_t>(st[NodeStat::nr_file_pages]));
+  m.active_anon = kb(lru.size(mm::LruList::active_anon));
+  m.inactive_anon = kb(lru.size(mm::LruList::inactive_anon));
+  m.active_file = kb(lru.size(mm::LruList::active_file));
+  m.inactive_file = kb(lru.size(mm::LruList::inactive_file));
+  m.active = m.active_anon + m.active_file;
+  m.inactive = m.inactive_anon + m.inactive_file;
+  m.unevictable = kb(lru.size(mm::LruList::unevictable));
+  m.mlocked = kb(static_cast<std::uint64_t>(st[NodeStat::nr_mlock]));
+  m.swap_total = sys.config().swap_bytes / 1024;
+  m.swap_free = m.swap_total;
+  m.dirty = kb(static_cast<std::uint64_t>(st[NodeStat::nr_file_dirty]));
+  m.writeback = kb(static_cast<std::uint64_t>(st[NodeStat::nr_writeback]));
+  m.anon_pages = kb(static_cast<std::uint64_t>(st[NodeStat::nr_anon_mapped]));
+  m.mapped = kb(static_cast<std::uint64_t>(st[NodeStat::nr_file_mapped]));
+  m.shmem = kb(static_cast<std::uint64_t>(st[NodeStat::nr_shmem]));
+  m.page_tables = kb(static_cast<std::uint64_t>(st[NodeStat::nr_page_table]));
+  m.commit_limit = kb(sys.commit_limit_pages());
+  m.committed_as = kb(static_cast<std::uint64_t>(std::max<std::int64_t>(sys.committed_pages(), 0)));
+  // vmlab has no kernel direct map; the RAM is reported as mapped by 2 MiB pages.
+  const std::uint64_t ram_kb = sys.config().ram_bytes / 1024;
+  m.direct_map_2m = ram_kb / 2048 * 2048;
+  m.direct_map_4k = ram_kb - m.direct_map_2m;
+  return m;
+}
+
+std::string meminfo_text(const mm::MemorySystem& sys) { return format_meminfo(meminfo(sys)); }
+
+std::string vmstat_text(const mm::MemorySystem& sys) {
+  auto names = vmstat_counter_names();
+  std::vector<std::uint64_t> values(names.size(), 0);
+  auto set = [&](std::string_view name, std::uint64_t v) {
+    if (auto i = vmstat_index(name)) values[*i] = v;
+  };
+  const obs::VmStat& st = sys.stat();
+  const mm::Lru& lru = sys.lru();
+  const std::uint64_t free = sys.buddy().free_pages();
+  set("nr_free_pages", free);
+  for (std::string_view prefix : {"nr_zone_", "nr_"}) {
+    const std::string p(prefix);
+    set(p + "inactive_anon", lru.size(mm::LruList::inactive_anon));
+    set(p + "active_anon", lru.size(mm::LruList::active_anon));
+    set(p + "inactive_file", lru.size(mm::LruList::inactive_file));
+    set(p + "active_file", lru.size(mm::LruList::active_file));
+    set(p + "unevictable", lru.size(mm::LruList::unevictable));
+  }
+  set("nr_zone_write_pending", static_cast<std::uint64_t>(st[NodeStat::nr_file_dirty] + st[NodeStat::nr_writeback]));
+  set("nr_mlock", static_cast<std::uint64_t>(st[NodeStat::nr_mlock]));
+  set("nr_anon_pages", static_cast<std::uint64_t>(st[NodeStat::nr_anon_mapped]));
+  set("nr_mapped", static_cast<std::uint64_t>(st[NodeStat::nr_file_mapped]));
+  set("nr_file_pages", static_cast<std::uint64_t>(st[NodeStat::nr_file_pages]));
+  set("nr_dirty", static_cast<std::uint64_t>(st[NodeStat::nr_file_dirty]));
+  set("nr_writeback", static_cast<std::uint64_t>(st[NodeStat::nr_writeback]));
+  set("nr_shmem", static_cast<std::uint64_t>(st[NodeStat::nr_shmem]));
+  set("nr_page_table_pages", static_cast<std::uint64_t>(st[NodeStat::nr_page_table]));
+  set("nr_dirty_threshold", 0);
+  set("nr_free_pages_blocks", 0);
+  for (unsigned e = 0; e < static_cast<unsigned>(VmEvent::count); ++e) {
+    set(obs::vm_event_name(static_cast<VmEvent>(e)), st.events[e]);
+  }
+  return format_vmstat(std::span<const std::uint64_t>(values));
+}
+
+StatusInfo status_info(const kern::Process& p, const mm::MemorySystem& sys) {
+  StatusInfo s;
+  s.name = p.comm;
+  s.state = p.state == kern::TaskState::zombie ? 'Z' : (p.state == kern::TaskState::vfork_waiting ? 'D' : 'R');
+  s.tgid = s.pid = p.pid;
+  s.ppid = p.ppid;
+  s.pgid = s.sid = p.pid;
+  s.uid = {p.uid, p.uid, p.uid, p.uid};
+  s.gid = {p.gid, p.gid, p.gid, p.gid};
+  if (!p.privileged()) s.cap_prm = s.cap_eff = 0;
+  s.cap_bnd = 0x000001ffffffffffULL;
+  s.nr_cpu_ids = sys.config().cpus;
+  s.cpus_allowed = {sys.config().cpus >= 64 ? ~0ULL : (1ULL << sys.config().cpus) - 1};
+  s.has_mm = p.mm != nullptr;
+  if (p.mm) {
+    const mm::AddressSpace& mm = *p.mm;
+    const auto kb = [](std::uint64_t pages) { return pages_to_kb(pages); };
+    s.vm_peak = kb(mm.peak_vm());
+    s.vm_size = kb(mm.total_vm);
+    s.vm_lck = kb(mm.locked_vm);
+    s.vm_pin = kb(mm.pinned_vm);
+    s.vm_hwm = kb(mm.peak_rss());
+    s.vm_rss = kb(mm.rss_pages());
+    s.rss_anon = kb(static_cast<std::uint64_t>(mm.rss(mm::RssKind::anon)));
+    s.rss_file = kb(static_cast<std::uint64_t>(mm.rss(mm::RssKind::file)));
+    s.rss_shmem = kb(static_cast<std::uint64_t>(mm.rss(mm::RssKind::shmem)));
+    s.vm_data = kb(mm.data_vm);
+    s.vm_stk = kb(mm.stack_vm);
+    // task_mem(): text is the code range, capped by the executable mappings.
+    std::uint64_t text = page_align_up(mm.end_code) - (mm.start_code & kPageMask);
+    text = std::min(text, mm.exec_vm << kPageShift);
+    s.vm_exe = text >> 10;
+    s.vm_lib = ((mm.exec_vm << kPageShift) - text) >> 10;
+    s.vm_pte = mm.pgtables_bytes >> 10;
+    s.vm_swap = kb(static_cast<std::uint64_t>(mm.rss(mm::RssKind::swapents)));
+  }
+  return s;
+}
+
+std::string status_text(const kern::Process& p, const mm::MemorySystem& sys) {
+  return format_status(status_info(p, sys));
+}
+
+std::string stat_text(const kern::Process& p, const mm::MemorySystem& sys) {
+  StatInfo s;
+  s.pid = p.pid;
+  s.comm = p.comm;
+  s.state = p.state == kern::TaskState::zombie ? 'Z' : (p.state == kern::TaskState::vfork_waiting ? 'D' : 'R');
+  s.ppid = p.ppid;
+  s.pgrp = s.session = p.pid;
+  s.flags = sys.config().aslr ? 0x400000 : 0;  // PF_RANDOMIZE
+  s.minflt = p.min_flt;
+  s.cminflt = p.cmin_flt;
+  s.majflt = p.maj_flt;
+  s.cmajflt = p.cmaj_flt;
+  if (p.mm) {
+    const mm::AddressSpace& mm = *p.mm;
+    s.vsize = mm.total_vm << kPageShift;
+    s.rss = mm.rss_pages();
+    s.rsslim = ~0ULL;
+    s.start_code = mm.start_code;
+    s.end_code = mm.end_code;
+    s.start_stack = mm.start_stack;
+    s.start_data = mm.start_data;
+    s.end_data = mm.end_data;
+    s.start_brk = mm.start_brk;
+    s.arg_start = mm.arg_start;
+    s.arg_end = mm.arg_end;
+    s.env_start = mm.env_start;
+    s.env_end = mm.env_end;
+  }
+  s.exit_code = p.state == kern::TaskState::zombie ? p.exit_code : 0;
+  return format_stat(s);
+}
+
+std::string statm_text(const kern::Process& p) {
+  StatmInfo s;
+  if (p.mm) {
+    const mm::AddressSpace& mm = *p.mm;
+    s.size = mm.total_vm;
+    s.shared = static_cast<std::uint64_t>(mm.rss(mm::RssKind::file) + mm.rss(mm::RssKind::shmem));
+    s.resident = s.shared + static_cast<std::uint64_t>(mm.rss(mm::RssKind::anon));
+    s.text = (page_align_up(mm.end_code) - (mm.start_code & kPageMask)) >> kPageShift;
+    s.data = mm.data_vm + mm.stack_vm;
+  }
+  return format_statm(s);
+}
+
+}  // namespace vmlab::proc
+
+namespace vmlab::kern {
+
+Result<std::string> Kernel::proc_text(std::string_view path, const Process* self) {
+  // path is normalised: "/proc/meminfo", "/proc/self/maps", "/proc/1234/status", ...
+  std::string_view rest = path.substr(std::string_view("/proc").size());
+  if (rest.starts_with('/')) rest.remove_prefix(1);
+  if (rest == "meminfo") return proc::meminfo_text(sys_);
+  if (rest == "vmstat") return proc::vmstat_text(sys_);
+  const auto slash = rest.find('/');
+  const std::string_view who = rest.substr(0, slash);
+  const std::string_view file = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  Process* p = nullptr;
+  if (who == "self") {
+    p = const_cast<Process*>(self);
+  } else {
+    int pid = 0;
+    auto [ptr, ec] = std::from_chars(who.data(), who.data() + who.size(), pid);
+    if (ec == std::errc() && ptr == who.data() + who.size()) p = find(pid);
+  }
+  if (p == nullptr) return Errno::noent;
+  if (file == "status") return proc::status_text(*p, sys_);
+  if (file == "stat") return proc::stat_text(*p, sys_);
+  if (file == "statm") return proc::statm_text(*p);
+  if (file == "maps" || file == "smaps" || file == "smaps_rollup") {
+    if (!p->mm) return std::string();  // a zombie has no address space: empty files
+    if (file == "maps") return proc::maps_text(*p->mm);
+    if (file == "smaps") return proc::smaps_text(sys_, *p->mm);
+    return proc::smaps_rollup_text(sys_, *p->mm);
+  }
+  if (file.empty()) return Errno::isdir;
+  return Errno::noent;
+}
+
+}  // namespace vmlab::kern

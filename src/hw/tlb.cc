@@ -1,0 +1,46 @@
+#include "hw/tlb.h"
+
+namespace vmlab::hw {
+
+Tlb::Tlb(const TlbGeometry& g)
+    : entries_(g.entries), set_mask_(g.entries / g.ways - 1), ways_(g.ways) {}
+
+const TlbEntry* Tlb::peek(std::uint64_t vpn) const {
+  const TlbEntry* set = &entries_[(vpn & set_mask_) * ways_];
+  for (unsigned w = 0; w < ways_; ++w) {
+    if (set[w].vpn == vpn) return &set[w];
+  }
+  return nullptr;
+}
+
+TlbEntry* Tlb::insert(const TlbEntry& e) {
+  TlbEntry* set = &entries_[(e.vpn & set_mask_) * ways_];
+  unsigned victim = ways_ - 1;
+  for (unsigned w = 0; w < ways_; ++w) {
+    if (set[w].vpn == e.vpn) {
+      victim = w;
+      break;
+    }
+  }
+  set[victim] = e;
+  return promote(set, victim);
+}
+
+void Tlb::flush_page(std::uint64_t vpn) {
+  TlbEntry* set = &entries_[(vpn & set_mask_) * ways_];
+  for (unsigned w = 0; w < ways_; ++w) {
+    if (set[w].vpn != vpn) continue;
+    // Keep the valid entries first so LRU order among the rest is preserved.
+    for (unsigned i = w; i + 1 < ways_; ++i) set[i] = set[i + 1];
+    set[ways_ - 1] = TlbEntry{};
+    ++counters_.page_flushes;
+    return;
+  }
+}
+
+void Tlb::flush_all() {
+  for (auto& e : entries_) e = TlbEntry{};
+  ++counters_.full_flushes;
+}
+
+}  // namespace vmlab::hw

@@ -1,0 +1,246 @@
+// execve(): fs/binfmt_elf.c load_elf_binary(). The program's PT_LOAD segments are
+// mapped privately from its file with their own protections, the end of the last
+// file page of a segment is zeroed and the rest of its memory size becomes anonymous
+// memory, the interpreter goes at the mmap base, and the new stack holds argv, envp
+// and the auxiliary vector.
+#include <algorithm>
+
+#include "fs/inode.h"
+#include "fs/path.h"
+#include "kernel/elf_image.h"
+#include "kernel/kernel.h"
+#include "kernel/stack_image.h"
+#include "mm/mman.h"
+#include "mm/vma_ops.h"
+#include "vmlab/mman.h"
+
+namespace vmlab::kern {
+
+namespace {
+
+struct Loaded {
+  std::uint64_t bias = 0;
+  std::uint64_t brk = 0;  // end of the highest segment's memory, biased
+  std::uint64_t start_code = ~0ULL, end_code = 0, start_data = 0, end_data = 0;
+};
+
+int segment_prot(const ElfSegment& s) {
+  return (s.r ? kProtRead : 0) | (s.w ? kProtWrite : 0) | (s.x ? kProtExec : 0);
+}
+
+// elf_load(): one PT_LOAD at `bias`.
+Result<void> load_segment(Kernel& k, Process& p, const std::shared_ptr<fs::OpenFile>& file, const ElfSegment& s,
+                          std::uint64_t bias) {
+  mm::AddressSpace& mm = *p.mm;
+  const int prot = segment_prot(s);
+  const VirtAddr vaddr = bias + s.vaddr;
+  const std::uint64_t page_off = vaddr & (kPageSize - 1);
+  VirtAddr zero_start = 0, zero_end = 0;
+  if (s.filesz > 0) {
+    // elf_map(): the file pages holding the segment.
+    mm::MmapArgs args{page_align_down(vaddr), page_align_up(s.filesz + page_off), prot, kMapPrivate | kMapFixed,
+                      file, s.offset - page_off};
+    auto r = mm::do_mmap(mm, args, nullptr);
+    if (!r) return r.error();
+    zero_start = vaddr + s.filesz;
+    zero_end = vaddr + s.memsz;
+    if (s.memsz > s.filesz && (prot & kProtWrite)) {
+      // padzero(): the rest of the last file page reads as zeros (a write, so it
+      // becomes a private anonymous copy).
+      const std::uint64_t tail = page_align_up(zero_start) - zero_start;
+      if (tail > 0) {
+        std::vector<std::uint8_t> zeros(tail, 0);
+        if (!k.copy_to_user(p, zero_start, zeros)) return Errno::fault;
+      }
+    }
+  } else {
+    zero_start = page_align_down(vaddr);
+    zero_end = zero_start + page_off + s.memsz;
+  }
+  if (s.memsz > s.filesz) {
+    // vm_brk_flags(): the whole pages past the file are anonymous memory.
+    const VirtAddr from = page_align_up(zero_start);
+    const VirtAddr to = page_align_up(zero_end);
+    if (to > from) {
+      mm::MmapArgs args{from, to - from, kProtRead | kProtWrite | (s.x ? kProtExec : 0),
+                        kMapPrivate | kMapFixed | kMapAnonymous, nullptr, 0};
+      auto r = mm::do_mmap(mm, args, nullptr);
+      if (!r) return r.error();
+    }
+  }
+  return {};
+}
+
+// Maps every PT_LOAD of `elf` and records the layout values.
+Result<Loaded> load_image(Kernel& k, Process& p, const std::shared_ptr<fs::OpenFile>& file, const ElfImage& elf,
+                          std::uint64_t et_dyn_base) {
+  mm::AddressSpace& mm = *p.mm;
+  Loaded out;
+  LoadPlacement place = load_placement(elf, et_dyn_base);
+  if (place.kind == LoadPlacement::Kind::fixed) {
+    out.bias = place.bias;
+  } else {
+    auto area = mm::get_unmapped_area(mm, file.get(), 0, place.total_size + place.alignment, 0, 0);
+    if (!area) return area.error();
+    out.bias = mmap_base_bias(elf, place, *area);
+  }
+  for (const ElfSegment& s : elf.segments) {
+    auto r = load_segment(k, p, file, s, out.bias);
+    if (!r) return r.error();
+    const std::uint64_t v = out.bias + s.vaddr;
+    if (s.x) {
+      out.start_code = std::min(out.start_code, v);
+      out.end_code = std::max(out.end_code, v + s.filesz);
+    }
+    out.start_data = std::max(out.start_data, v);
+    out.end_data = std::max(out.end_data, v + s.filesz);
+    out.brk = std::max(out.brk, v + s.memsz);
+  }
+  if (out.start_code == ~0ULL) out.start_code = 0;
+  return out;
+}
+
+// A deterministic generator for AT_RANDOM (splitmix64 over the machine seed).
+std::array<std::uint8_t, 16> random_bytes(std::uint64_t seed, int pid) {
+  std::uint64_t x = seed ^ (static_cast<std::uint64_t>(pid) * 0x9e3779b97f4a7c15ULL);
+  std::array<std::uint8_t, 16> out{};
+  for (int half = 0; half < 2; ++half) {
+    x += 0x9e3779b97f4a7c15ULL;
+    std::uint64_t z = x;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(half * 8 + i)] = static_cast<std::uint8_t>(z >> (8 * i));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::vector<std::string>& argv,
+                                const std::vector<std::string>& envp) {
+  auto inode = resolve(p, path);
+  if (!inode) return inode.error();
+  if ((*inode)->is_dir()) return Errno::acces;
+  if ((*inode)->type != fs::InodeType::regular) return Errno::acces;
+  const std::uint16_t machine = config_.layout == Layout::x86_64 ? kEmX86_64 : kEmRiscv;
+  auto read_all = [&](fs::Inode& i) {
+    std::vector<std::uint8_t> bytes(i.size);
+    (void)fs::file_read(sys_, i, 0, bytes.data(), bytes.size());
+    return bytes;
+  };
+  const std::vector<std::uint8_t> bytes = read_all(**inode);
+  const std::uint64_t task_size = p.mm->task_size;
+  auto elf = parse_elf(bytes, machine, task_size);
+  if (!elf) return elf.error().error;
+  std::shared_ptr<fs::Inode> interp_inode;
+  std::optional<ElfImage> interp;
+  if (elf->interp) {
+    auto ii = resolve(p, *elf->interp);
+    if (!ii) return ii.error();
+    interp_inode = *ii;
+    auto ie = parse_elf(read_all(*interp_inode), machine, task_size);
+    if (!ie) return ie.error().error;
+    interp = *ie;
+  }
+
+  // The point of no return: the old address space goes.
+  auto old = p.mm;
+  p.set_mm(std::make_shared<mm::AddressSpace>(sys_, config_.layout));
+  p.mm->cap_sys_admin = p.privileged();
+  sys_.mmu().drop_mm(old.get());
+  {
+    Process holder;
+    holder.mm = std::move(old);
+    release_mm(holder);
+  }
+  if (p.vforked) {
+    p.vforked = false;
+    if (Process* parent = find(p.ppid); parent && parent->state == TaskState::vfork_waiting) {
+      parent->state = TaskState::running;
+      parent->vfork_child = 0;
+    }
+  }
+  mm::AddressSpace& mm = *p.mm;
+  auto file = std::make_shared<fs::OpenFile>(*inode, fs::normalize_path(p.cwd, path), kORdonly);
+  auto main = load_image(*this, p, file, *elf, elf_et_dyn_base(machine, task_size));
+  if (!main) {
+    kill(p, Signal::sigsegv);
+    return main.error();
+  }
+  std::uint64_t interp_bias = 0;
+  if (interp) {
+    auto ifile = std::make_shared<fs::OpenFile>(interp_inode, *elf->interp, kORdonly);
+    auto loaded = load_image(*this, p, ifile, *interp, 0);
+    if (!loaded) {
+      kill(p, Signal::sigsegv);
+      return loaded.error();
+    }
+    interp_bias = loaded->bias;
+  }
+  mm.start_code = main->start_code;
+  mm.end_code = main->end_code;
+  mm.start_data = main->start_data;
+  mm.end_data = main->end_data;
+  mm.start_brk = mm.brk = page_align_up(main->brk);
+
+  // create_elf_tables() on a new stack (setup_arg_pages()).
+  StackSpec spec;
+  spec.top = mm.stack_top;
+  spec.argv = argv;
+  spec.envp = envp;
+  spec.execfn = std::string(path);
+  spec.random = random_bytes(config_.seed, p.pid);
+  if (machine == kEmX86_64) spec.platform = "x86_64";
+  spec.stack_rlimit = config_.stack_rlimit;
+  const std::uint64_t entry = main->bias + elf->entry;
+  spec.auxv = {{kAtHwcap, 0},
+               {kAtPagesz, kPageSize},
+               {kAtClktck, 100},
+               {kAtPhdr, main->bias + elf->phdr_vaddr},
+               {kAtPhent, 56},
+               {kAtPhnum, elf->phnum},
+               {kAtBase, interp_bias},
+               {kAtFlags, 0},
+               {kAtEntry, entry},
+               {kAtUid, p.uid},
+               {kAtEuid, p.uid},
+               {kAtGid, p.gid},
+               {kAtEgid, p.gid},
+               {kAtSecure, 0},
+               {kAtRandom, 0},
+               {kAtHwcap2, 0},
+               {kAtExecfn, 0},
+               {kAtPlatform, 0},
+               {kAtNull, 0}};
+  auto image = build_stack_image(spec);
+  if (!image) {
+    kill(p, Signal::sigsegv);
+    return image.error().error;
+  }
+  auto stack = std::make_unique<mm::Vma>();
+  stack->start = image->vma_start;
+  stack->end = mm.stack_top;
+  stack->flags = mm::VM_READ | mm::VM_WRITE | mm::VM_MAYREAD | mm::VM_MAYWRITE | mm::VM_MAYEXEC | mm::VM_GROWSDOWN |
+                 mm::VM_ACCOUNT | (elf->exec_stack ? mm::VM_EXEC : 0);
+  stack->pgoff = stack->start >> kPageShift;
+  const std::int64_t pages = static_cast<std::int64_t>(stack->pages());
+  (void)sys_.vm_enough_memory(pages, 0, true);
+  mm.account_vm(stack->flags, pages);
+  mm::vma_link(mm, std::move(stack));
+  mm.start_stack = image->sp;
+  mm.arg_start = image->arg_start;
+  mm.arg_end = image->arg_end;
+  mm.env_start = image->env_start;
+  mm.env_end = image->env_end;
+  if (!copy_to_user(p, image->sp, image->bytes)) {
+    kill(p, Signal::sigsegv);
+    return Errno::fault;
+  }
+  const std::string_view base = std::string_view(path).substr(std::string_view(path).rfind('/') + 1);
+  p.comm = std::string(base.substr(0, 15));
+  if (sys_.events().active()) sys_.events().emit(obs::ProcessEvent{obs::ProcessEvent::Kind::exec, p.pid, 0});
+  return interp ? interp_bias + interp->entry : entry;
+}
+
+}  // namespace vmlab::kern

@@ -1,0 +1,154 @@
+// fork and vfork: kernel/fork.c copy_process(), dup_mmap(), and mm/memory.c
+// copy_page_range(). Private pages are shared write-protected; shared and never-
+// written file mappings are left for the child to refault.
+#include "fs/inode.h"
+#include "kernel/kernel.h"
+#include "mm/anon_vma.h"
+#include "mm/page_table.h"
+#include "mm/rmap.h"
+#include "mm/vma_ops.h"
+
+namespace vmlab::kern {
+
+namespace {
+
+// copy_present_pte() for every entry of `src`'s range. False when the child's page
+// tables could not be allocated.
+bool copy_page_range(mm::MemorySystem& sys, mm::AddressSpace& dst_mm, mm::AddressSpace& src_mm, const mm::Vma& src) {
+  const bool cow = src.is_cow();
+  bool ok = true;
+  mm::for_each_pte(src_mm, src.start, src.end, [&](VirtAddr va, hw::Pte& pte) {
+    if (!ok || !hw::pte_present(pte)) return;
+    hw::Pte* dst = mm::pte_alloc(dst_mm, va);
+    if (dst == nullptr) {
+      ok = false;
+      return;
+    }
+    hw::Pte child = pte;
+    if (!hw::pte_special(pte)) {
+      const Pfn pfn = hw::pte_pfn(pte);
+      mm::Frame& page = sys.frame(pfn);
+      if (page.anon()) {
+        mm::rmap_dup(sys, pfn);
+        dst_mm.add_rss(mm::RssKind::anon, 1);
+      } else {
+        mm::rmap_add_file(sys, pfn);
+        dst_mm.add_rss(page.inode()->is_shmem() ? mm::RssKind::shmem : mm::RssKind::file, 1);
+      }
+    }
+    // Both sides lose write access to private pages: the next write copies.
+    if (cow && hw::pte_write(pte)) {
+      pte &= ~hw::kPteWrite;
+      child &= ~hw::kPteWrite;
+    }
+    if (src.flags & mm::VM_SHARED) child &= ~hw::kPteDirty;
+    child &= ~hw::kPteAccessed;  // the child's entries start old
+    *dst = child;
+  });
+  return ok;
+}
+
+// vma_needs_copy(): only VMAs that cannot simply be refaulted copy their entries.
+bool needs_copy(const mm::Vma& v) { return v.anon_vma != nullptr || (v.flags & (mm::VM_PFNMAP | mm::VM_MIXEDMAP)); }
+
+}  // namespace
+
+Result<int> Kernel::fork(Process& parent) {
+  mm::AddressSpace& old = *parent.mm;
+  auto child_mm = std::make_shared<mm::AddressSpace>(sys_, config_.layout);
+  mm::AddressSpace& mm = *child_mm;
+  // dup_mm(): the layout and counters come along; RSS and locked_vm start from zero.
+  mm.start_code = old.start_code, mm.end_code = old.end_code;
+  mm.start_data = old.start_data, mm.end_data = old.end_data;
+  mm.start_brk = old.start_brk, mm.brk = old.brk, mm.start_stack = old.start_stack;
+  mm.arg_start = old.arg_start, mm.arg_end = old.arg_end;
+  mm.env_start = old.env_start, mm.env_end = old.env_end;
+  mm.mmap_base = old.mmap_base, mm.task_size = old.task_size, mm.stack_top = old.stack_top;
+  mm.hiwater_rss = old.hiwater_rss, mm.hiwater_vm = old.hiwater_vm;
+  mm.total_vm = old.total_vm, mm.data_vm = old.data_vm;
+  mm.exec_vm = old.exec_vm, mm.stack_vm = old.stack_vm;
+  mm.cap_sys_admin = old.cap_sys_admin;
+
+  std::int64_t charged = 0;
+  bool failed = false;
+  for (mm::Vma& v : old.vmas) {
+    if (v.flags & mm::VM_DONTCOPY) {
+      mm.account_vm(v.flags, -static_cast<std::int64_t>(v.pages()));
+      continue;
+    }
+    if (v.flags & mm::VM_ACCOUNT) {
+      // Private writable memory is charged again for the child.
+      if (!sys_.vm_enough_memory(static_cast<std::int64_t>(v.pages()), old.total_vm, old.cap_sys_admin)) {
+        failed = true;
+        break;
+      }
+      charged += static_cast<std::int64_t>(v.pages());
+    }
+    auto tmp = std::make_unique<mm::Vma>();
+    tmp->start = v.start;
+    tmp->end = v.end;
+    tmp->flags = v.flags & ~(mm::VM_LOCKED | mm::VM_LOCKONFAULT);
+    tmp->pgoff = v.pgoff;
+    tmp->file = v.file;
+    tmp->anon_name = v.anon_name;
+    tmp->writenotify = v.writenotify;
+    if (!(v.flags & mm::VM_WIPEONFORK)) mm::AnonVma::fork(*tmp, v);
+    mm::Vma* child_vma = mm::vma_link(mm, std::move(tmp));
+    // A wiped VMA starts empty in the child: nothing to copy.
+    if (!(v.flags & mm::VM_WIPEONFORK) && needs_copy(v)) {
+      if (!copy_page_range(sys_, mm, old, v)) {
+        failed = true;
+        break;
+      }
+    }
+    (void)child_vma;
+  }
+  // The parent's entries were write-protected: flush its TLBs (flush_tlb_mm()).
+  sys_.mmu().flush_mm(&old);
+  if (failed) {
+    // Undo: the child's VMAs carry the charges made so far.
+    while (!mm.vmas.empty()) (void)mm::unmap_range(mm, mm.vmas.begin()->start, mm.vmas.begin()->end);
+    (void)charged;
+    return Errno::nomem;
+  }
+
+  auto p = std::make_unique<Process>();
+  p->pid = alloc_pid();
+  p->ppid = parent.pid;
+  p->comm = parent.comm;
+  p->set_mm(std::move(child_mm));
+  p->fds = parent.fds;
+  p->cwd = parent.cwd;
+  p->uid = parent.uid;
+  p->gid = parent.gid;
+  const int pid = p->pid;
+  parent.children.push_back(pid);
+  procs_.emplace(pid, std::move(p));
+  if (sys_.events().active()) sys_.events().emit(obs::ProcessEvent{obs::ProcessEvent::Kind::fork, parent.pid, pid});
+  return pid;
+}
+
+Result<int> Kernel::vfork(Process& parent) {
+  // CLONE_VM | CLONE_VFORK: the child runs in the parent's address space and the
+  // parent waits until the child execs or exits.
+  auto p = std::make_unique<Process>();
+  p->pid = alloc_pid();
+  p->ppid = parent.pid;
+  p->comm = parent.comm;
+  p->set_mm(parent.mm);
+  ++p->mm->users;
+  p->vforked = true;
+  p->fds = parent.fds;
+  p->cwd = parent.cwd;
+  p->uid = parent.uid;
+  p->gid = parent.gid;
+  const int pid = p->pid;
+  parent.children.push_back(pid);
+  parent.state = TaskState::vfork_waiting;
+  parent.vfork_child = pid;
+  procs_.emplace(pid, std::move(p));
+  if (sys_.events().active()) sys_.events().emit(obs::ProcessEvent{obs::ProcessEvent::Kind::vfork, parent.pid, pid});
+  return pid;
+}
+
+}  // namespace vmlab::kern

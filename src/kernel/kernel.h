@@ -1,0 +1,122 @@
+// The kernel: the processes and the system-call entry points with Linux's argument
+// checks and errno values. The C++ API (and later the RISC-V front end) calls these,
+// so a behaviour is written once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fs/memfs.h"
+#include "hw/mmu.h"
+#include "kernel/process.h"
+#include "mm/memory_system.h"
+#include "vmlab/result.h"
+#include "vmlab/signal.h"
+
+namespace vmlab::kern {
+
+struct WaitResult {
+  int pid = 0;     // 0: the child has not exited (WNOHANG)
+  int status = 0;  // wait status: exit code << 8, or the signal number
+};
+
+struct FileStat {
+  std::uint64_t dev, ino, size, blocks;
+  std::uint32_t mode, nlink, uid, gid, rdev;
+};
+
+class Kernel {
+ public:
+  Kernel(const MachineConfig& config, mm::MemorySystem& sys);
+  ~Kernel();
+
+  mm::MemorySystem& sys() { return sys_; }
+  fs::MemFs& rootfs() { return rootfs_; }
+
+  // Processes.
+  Process* find(int pid);
+  const std::map<int, std::unique_ptr<Process>>& processes() const { return procs_; }
+  // A new process with an empty address space: a [stack] as exec leaves it, holding
+  // argv[0] = `comm`, and a heap that starts at ELF_ET_DYN_BASE.
+  Process& spawn(std::string_view comm);
+  Result<int> fork(Process& parent);
+  Result<int> vfork(Process& parent);
+  void exit(Process& p, int code);
+  // Kills the process with a signal (an unhandled SIGSEGV, SIGBUS, or SIGKILL).
+  void kill(Process& p, Signal sig);
+  // waitpid(child or -1, WNOHANG): reaps a zombie child.
+  Result<WaitResult> wait(Process& parent, int child);
+  // execve(): replaces the address space with the ELF program at `path`. Returns the
+  // entry point (of the interpreter when there is one).
+  Result<VirtAddr> execve(Process& p, std::string_view path, const std::vector<std::string>& argv,
+                          const std::vector<std::string>& envp);
+
+  // Memory system calls.
+  Result<VirtAddr> mmap(Process& p, VirtAddr addr, std::uint64_t len, int prot, int flags, int fd, std::uint64_t off);
+  Result<void> munmap(Process& p, VirtAddr addr, std::uint64_t len);
+  Result<void> mprotect(Process& p, VirtAddr addr, std::uint64_t len, int prot);
+  Result<VirtAddr> mremap(Process& p, VirtAddr addr, std::uint64_t old_len, std::uint64_t new_len, int flags,
+                          VirtAddr new_addr);
+  Result<void> madvise(Process& p, VirtAddr addr, std::uint64_t len, int advice);
+  Result<void> msync(Process& p, VirtAddr addr, std::uint64_t len, int flags);
+  VirtAddr brk(Process& p, VirtAddr addr);
+
+  // File system calls. Buffers are in the process's memory.
+  Result<int> open(Process& p, std::string_view path, int flags, std::uint32_t mode);
+  Result<void> close(Process& p, int fd);
+  Result<std::uint64_t> read(Process& p, int fd, VirtAddr buf, std::uint64_t len);
+  Result<std::uint64_t> write(Process& p, int fd, VirtAddr buf, std::uint64_t len);
+  Result<std::uint64_t> pread(Process& p, int fd, VirtAddr buf, std::uint64_t len, std::uint64_t off);
+  Result<std::uint64_t> pwrite(Process& p, int fd, VirtAddr buf, std::uint64_t len, std::uint64_t off);
+  Result<std::uint64_t> lseek(Process& p, int fd, std::int64_t off, int whence);
+  Result<void> ftruncate(Process& p, int fd, std::uint64_t len);
+  Result<void> fsync(Process& p, int fd);
+  void sync();
+  Result<void> unlink(Process& p, std::string_view path);
+  Result<void> mkdir(Process& p, std::string_view path, std::uint32_t mode);
+  Result<FileStat> fstat(Process& p, int fd);
+
+  // User memory, as the kernel reaches it (copy_to_user / copy_from_user): faults are
+  // taken for the process; an access Linux would refuse is EFAULT.
+  Result<void> copy_to_user(Process& p, VirtAddr dst, std::span<const std::uint8_t> src);
+  Result<void> copy_from_user(Process& p, std::span<std::uint8_t> dst, VirtAddr src);
+
+  // A user-mode access the MMU refused: runs the fault handler for the process and
+  // accounts the fault. The signal it raises, if any, has not been delivered.
+  SigInfo user_fault(Process& p, VirtAddr addr, hw::AccessType type, unsigned error_code);
+  // Makes CPU `cpu` run the process's address space.
+  void switch_to(Process& p, unsigned cpu);
+
+  // Host-side helpers for tools and tests (no process involved).
+  Result<std::string> read_whole_file(std::string_view path);
+  Result<void> write_whole_file(std::string_view path, std::string_view contents);
+  // The text of a /proc file, rendered from live state.
+  Result<std::string> proc_text(std::string_view path, const Process* self);
+
+ private:
+  Result<std::shared_ptr<fs::OpenFile>> fd_file(Process& p, int fd);
+  Result<std::shared_ptr<fs::Inode>> resolve(const Process& p, std::string_view path);
+  void release_mm(Process& p);
+  void do_exit(Process& p, int wait_status);
+  void close_all(Process& p);
+  int alloc_pid() { return next_pid_++; }
+  Result<std::uint64_t> rw(Process& p, fs::OpenFile& f, VirtAddr buf, std::uint64_t len, std::uint64_t pos,
+                           bool write);
+
+  const MachineConfig& config_;
+  mm::MemorySystem& sys_;
+  fs::MemFs rootfs_;
+  std::map<int, std::unique_ptr<Process>> procs_;
+  int next_pid_ = 1000;
+};
+
+// The /dev character devices vmlab provides (their Linux device numbers).
+inline constexpr std::uint32_t kDevNull = (1 << 8) | 3;
+inline constexpr std::uint32_t kDevZero = (1 << 8) | 5;
+
+}  // namespace vmlab::kern

@@ -1,0 +1,282 @@
+#include "mm/fault.h"
+
+#include <algorithm>
+
+#include "fs/inode.h"
+#include "fs/page_cache.h"
+#include "mm/address_space.h"
+#include "mm/anon_vma.h"
+#include "mm/memory_system.h"
+#include "mm/page_table.h"
+#include "mm/rmap.h"
+#include "mm/vma.h"
+
+namespace vmlab::mm {
+
+using hw::Pte;
+using obs::FaultKind;
+
+Pte vm_page_prot(std::uint64_t f, bool writenotify) {
+  if (!(f & VM_ACCESS_FLAGS)) return hw::kPteProtNone | hw::kPteAccessed;
+  // x86 protection_map[]: every user entry is created accessed.
+  Pte p = hw::kPtePresent | hw::kPteUser | hw::kPteAccessed;
+  if ((f & VM_SHARED) && (f & VM_WRITE) && !writenotify) p |= hw::kPteWrite;
+  if (!(f & VM_EXEC)) p |= hw::kPteNoExec;
+  return p;
+}
+
+namespace {
+
+struct Fault {
+  AddressSpace& mm;
+  MemorySystem& sys;
+  Vma& vma;
+  VirtAddr addr;  // page aligned
+  bool write;
+  Pte* pte;
+};
+
+RssKind file_rss_kind(const fs::Inode& inode) { return inode.is_shmem() ? RssKind::shmem : RssKind::file; }
+
+FaultResult oom() {
+  FaultResult r;
+  r.kind = FaultKind::oom;
+  r.counted = true;
+  r.signal = {Signal::sigkill, 0, 0};
+  return r;
+}
+
+FaultResult resolved(FaultKind kind, bool major = false) {
+  FaultResult r;
+  r.kind = kind;
+  r.major = major;
+  r.counted = true;
+  return r;
+}
+
+// The entry for a page this VMA maps writable and dirty (maybe_mkwrite(pte_mkdirty())).
+Pte writable_entry(const Vma& vma, Pfn pfn) {
+  Pte p = vm_page_prot(vma.flags, false) | hw::kPteDirty;
+  if (vma.flags & VM_WRITE) p |= hw::kPteWrite;
+  return hw::pfn_pte(pfn, p);
+}
+
+// A new anonymous page in the fault's VMA, or kNoPfn.
+Pfn new_anon_page(Fault& f, Pfn copy_from) {
+  AnonVma::prepare(f.vma);
+  Pfn pfn = f.sys.alloc_page();
+  if (pfn == kNoPfn) return pfn;
+  if (copy_from == kNoPfn || copy_from == f.sys.zero_pfn()) f.sys.mem().zero_data(pfn);
+  else f.sys.mem().copy_data(pfn, copy_from);
+  rmap_add_new_anon(f.sys, pfn, f.vma, f.addr);
+  return pfn;
+}
+
+// do_anonymous_page()
+FaultResult do_anonymous_page(Fault& f) {
+  if (!f.write && f.sys.config().zero_page) {
+    *f.pte = hw::pfn_pte(f.sys.zero_pfn(), vm_page_prot(f.vma.flags, false) | hw::kPteSpecial);
+    return resolved(FaultKind::zero_page);
+  }
+  Pfn pfn = new_anon_page(f, kNoPfn);
+  if (pfn == kNoPfn) return oom();
+  *f.pte = writable_entry(f.vma, pfn);
+  f.mm.add_rss(RssKind::anon, 1);
+  return resolved(FaultKind::demand_zero);
+}
+
+// filemap_map_pages() over the do_fault_around() window: maps the pages already in the
+// cache, below EOF, whose PTE is empty. True if the faulting page was among them.
+bool do_fault_around(Fault& f, fs::Inode& inode) {
+  const std::uint64_t nr_pages = f.sys.config().fault_around_bytes >> kPageShift;
+  if (nr_pages <= 1) return false;
+  const std::uint64_t pte_off = hw::table_index(f.addr, 3);
+  const std::uint64_t vma_off = (f.addr - f.vma.start) >> kPageShift;
+  const std::uint64_t from = std::max(pte_off & ~(nr_pages - 1), pte_off - std::min(pte_off, vma_off));
+  const std::uint64_t to = std::min({from + nr_pages, std::uint64_t{hw::kPtesPerTable},
+                                     pte_off + f.vma.pages() - vma_off}) - 1;
+  const std::uint64_t max_idx = inode.size_pages();
+  const VirtAddr table_base = f.addr - (pte_off << kPageShift);
+  bool mapped_fault = false;
+  for (std::uint64_t i = from; i <= to; ++i) {
+    const VirtAddr va = table_base + (i << kPageShift);
+    const std::uint64_t index = f.vma.page_index(va);
+    if (index >= max_idx) break;
+    Pfn pfn = fs::page_cache_find(inode, index);
+    if (pfn == kNoPfn) continue;
+    Pte* pte = f.pte + (static_cast<std::int64_t>(i) - static_cast<std::int64_t>(pte_off));
+    if (!hw::pte_none(*pte)) continue;
+    *pte = hw::pfn_pte(pfn, vm_page_prot(f.vma.flags, f.vma.writenotify));
+    rmap_add_file(f.sys, pfn);
+    f.mm.add_rss(file_rss_kind(inode), 1);
+    if (va == f.addr) mapped_fault = true;
+  }
+  return mapped_fault;
+}
+
+std::uint64_t readaround_pages(const Fault& f) {
+  if (f.vma.flags & VM_RAND_READ) return 0;
+  return f.sys.config().read_ahead_kb >> (kPageShift - 10);
+}
+
+FaultResult sigbus(VirtAddr addr) {
+  FaultResult r;
+  r.kind = FaultKind::sigbus;
+  r.counted = true;
+  r.signal = {Signal::sigbus, kBusAdrErr, addr};
+  return r;
+}
+
+// do_fault(): read, private write (copy) or shared write of a file or shmem page.
+FaultResult do_fault(Fault& f, VirtAddr fault_addr) {
+  fs::Inode& inode = *f.vma.inode();
+  const std::uint64_t index = f.vma.page_index(f.addr);
+  // filemap_fault() / shmem_fault(): nothing to map at or beyond EOF.
+  if (index >= inode.size_pages()) return sigbus(fault_addr);
+
+  if (!f.write) {  // do_read_fault()
+    if (do_fault_around(f, inode)) return resolved(FaultKind::file);
+    fs::CacheRead page = fs::page_cache_get(f.sys, inode, index, readaround_pages(f));
+    if (page.pfn == kNoPfn) return oom();
+    if (page.major) ++f.sys.stat()[obs::VmEvent::pgmajfault];
+    *f.pte = hw::pfn_pte(page.pfn, vm_page_prot(f.vma.flags, f.vma.writenotify));
+    rmap_add_file(f.sys, page.pfn);
+    f.mm.add_rss(file_rss_kind(inode), 1);
+    return resolved(FaultKind::file, page.major);
+  }
+
+  fs::CacheRead page = fs::page_cache_get(f.sys, inode, index, readaround_pages(f));
+  if (page.pfn == kNoPfn) return oom();
+  if (page.major) ++f.sys.stat()[obs::VmEvent::pgmajfault];
+  if (!(f.vma.flags & VM_SHARED)) {  // do_cow_fault()
+    Pfn copy = new_anon_page(f, page.pfn);
+    if (copy == kNoPfn) return oom();
+    *f.pte = writable_entry(f.vma, copy);
+    f.mm.add_rss(RssKind::anon, 1);
+    return resolved(FaultKind::file_cow, page.major);
+  }
+  // do_shared_fault(): page_mkwrite, then map it writable and dirty.
+  fs::page_cache_mark_dirty(f.sys, inode, page.pfn);
+  *f.pte = writable_entry(f.vma, page.pfn);
+  rmap_add_file(f.sys, page.pfn);
+  f.mm.add_rss(file_rss_kind(inode), 1);
+  return resolved(FaultKind::shared_write, page.major);
+}
+
+// do_wp_page(): a write to a present, write-protected entry.
+FaultResult do_wp_page(Fault& f) {
+  const Pte old = *f.pte;
+  const Pfn old_pfn = hw::pte_pfn(old);
+  if (f.vma.flags & VM_SHARED) {  // wp_page_shared(): page_mkwrite dirties the page
+    fs::page_cache_mark_dirty(f.sys, *f.vma.inode(), old_pfn);
+    *f.pte = old | hw::kPteWrite | hw::kPteDirty | hw::kPteAccessed;
+    return resolved(FaultKind::shared_write);
+  }
+  const bool zero = hw::pte_special(old);
+  if (!zero) {
+    Frame& page = f.sys.frame(old_pfn);
+    // wp_can_reuse_anon_folio(): an exclusive page, or one nobody else references.
+    if (page.anon() && (page.test(PG_anon_exclusive) || page.refcount == 1)) {
+      page.set(PG_anon_exclusive);
+      page.mapping = AnonVma::prepare(f.vma);  // folio_move_anon_rmap()
+      *f.pte = old | hw::kPteWrite | hw::kPteDirty | hw::kPteAccessed;
+      ++f.sys.stat()[obs::VmEvent::pgreuse];
+      return resolved(FaultKind::cow_reuse);
+    }
+  }
+  // wp_page_copy(): a private copy (a zeroed page in place of the zero page).
+  Pfn copy = new_anon_page(f, zero ? kNoPfn : old_pfn);
+  if (copy == kNoPfn) return oom();
+  // ptep_clear_flush(): the old translation must leave every TLB before the new one.
+  *f.pte = writable_entry(f.vma, copy);
+  f.sys.mmu().flush_page(&f.mm, f.addr);
+  f.mm.add_rss(RssKind::anon, 1);
+  if (!zero) {
+    const Frame& page = f.sys.frame(old_pfn);
+    if (!page.anon()) f.mm.add_rss(file_rss_kind(*page.inode()), -1);
+    else f.mm.add_rss(RssKind::anon, -1);
+    rmap_remove(f.sys, old_pfn);
+    return resolved(FaultKind::cow_copy);
+  }
+  return resolved(FaultKind::demand_zero);
+}
+
+// handle_pte_fault()
+FaultResult handle_pte_fault(Fault& f, VirtAddr fault_addr) {
+  const Pte entry = *f.pte;
+  if (hw::pte_none(entry)) {
+    if (f.vma.file == nullptr) return do_anonymous_page(f);
+    return do_fault(f, fault_addr);
+  }
+  if (f.write && !hw::pte_write(entry)) return do_wp_page(f);
+  // Only the young and dirty bits were missing (or a stale TLB entry).
+  *f.pte = entry | hw::kPteAccessed | (f.write ? hw::kPteDirty : 0);
+  return resolved(FaultKind::spurious);
+}
+
+FaultResult segv(VirtAddr addr, int code) {
+  FaultResult r;
+  r.kind = FaultKind::sigsegv;
+  r.signal = {Signal::sigsegv, code, addr};
+  return r;
+}
+
+}  // namespace
+
+bool expand_stack(AddressSpace& mm, Vma& vma, VirtAddr addr) {
+  MemorySystem& sys = mm.sys();
+  addr = page_align_down(addr);
+  if (addr < sys.config().mmap_min_addr) return false;
+  if (Vma* prev = mm.vmas.prev(vma)) {
+    // The guard gap: keep stack_guard_gap between the stack and the mapping below.
+    if (!(prev->flags & VM_GROWSDOWN) && (prev->flags & VM_ACCESS_FLAGS) && addr - prev->end < kStackGuardGap) {
+      return false;
+    }
+    if (addr < prev->end) return false;
+  }
+  // acct_stack_growth(): RLIMIT_STACK and the commit charge.
+  const std::uint64_t grow = (vma.start - addr) >> kPageShift;
+  if (vma.end - addr > sys.config().stack_rlimit) return false;
+  if ((vma.flags & VM_ACCOUNT) && !sys.vm_enough_memory(static_cast<std::int64_t>(grow), mm.total_vm, mm.cap_sys_admin)) {
+    return false;
+  }
+  mm.account_vm(vma.flags, static_cast<std::int64_t>(grow));
+  mm.update_hiwater_vm();
+  vma.pgoff -= grow;
+  mm.vmas.set_start(&vma, addr);
+  return true;
+}
+
+FaultResult handle_user_fault(AddressSpace& mm, VirtAddr addr, hw::AccessType type, unsigned error_code) {
+  const bool write = type == hw::AccessType::write;
+  Vma* vma = mm.vmas.find(addr);
+  if (vma == nullptr) return segv(addr, kSegvMapErr);
+  if (vma->start > addr) {
+    if (!(vma->flags & VM_GROWSDOWN) || !expand_stack(mm, *vma, addr)) return segv(addr, kSegvMapErr);
+  }
+  // access_error()
+  if (write) {
+    if (!(vma->flags & VM_WRITE)) return segv(addr, kSegvAccErr);
+  } else {
+    if (error_code & hw::kFaultProtection) return segv(addr, kSegvAccErr);
+    if (!(vma->flags & VM_ACCESS_FLAGS)) return segv(addr, kSegvAccErr);
+  }
+
+  return handle_mm_fault(mm, *vma, addr, write);
+}
+
+FaultResult handle_mm_fault(AddressSpace& mm, Vma& vma, VirtAddr addr, bool write) {
+  MemorySystem& sys = mm.sys();
+  Pte* pte = pte_alloc(mm, addr);
+  FaultResult r;
+  if (pte == nullptr) {
+    r = oom();
+  } else {
+    Fault f{mm, sys, vma, page_align_down(addr), write, pte};
+    r = handle_pte_fault(f, addr);
+  }
+  ++sys.stat()[obs::VmEvent::pgfault];  // mm_account_fault(): failed faults too
+  return r;
+}
+
+}  // namespace vmlab::mm

@@ -1,0 +1,95 @@
+// The machine-wide memory-manager state, what Linux keeps in its node and zone
+// structures and globals: the frame table, the buddy allocator, the LRU lists, the
+// counters, the watermarks, commit accounting and the shared zero page.
+#pragma once
+
+#include <cstdint>
+
+#include "fs/shmem.h"
+#include "hw/mmu.h"
+#include "hw/physical_memory.h"
+#include "mm/buddy_allocator.h"
+#include "mm/frame.h"
+#include "mm/lru.h"
+#include "vmlab/events.h"
+#include "obs/vm_stat.h"
+#include "vmlab/config.h"
+
+namespace vmlab::mm {
+
+struct Watermarks {
+  std::uint64_t min = 0, low = 0, high = 0;  // pages
+};
+
+class MemorySystem {
+ public:
+  MemorySystem(const MachineConfig& config, hw::PhysicalMemory& mem, hw::Mmu& mmu);
+
+  const MachineConfig& config() const { return config_; }
+  hw::PhysicalMemory& mem() { return mem_; }
+  hw::Mmu& mmu() { return mmu_; }
+  FrameTable& frames() { return frames_; }
+  const FrameTable& frames() const { return frames_; }
+  Frame& frame(Pfn pfn) { return frames_[pfn]; }
+  BuddyAllocator& buddy() { return buddy_; }
+  const BuddyAllocator& buddy() const { return buddy_; }
+  Lru& lru() { return lru_; }
+  const Lru& lru() const { return lru_; }
+  obs::VmStat& stat() { return stat_; }
+  const obs::VmStat& stat() const { return stat_; }
+  obs::EventBus& events() { return events_; }
+  // A deleted shmem file backing one shared anonymous mapping (shmem_zero_setup()),
+  // charged for commit unless `noreserve`; null when the charge is refused.
+  std::shared_ptr<fs::OpenFile> shmem_zero_file(std::uint64_t size, bool noreserve, std::uint64_t mm_total_vm,
+                                                bool cap_sys_admin);
+  // What an inode leaves behind when it goes: its cached pages and its commit charge.
+  void evict_inode(fs::Inode& inode);
+
+  Pfn zero_pfn() const { return zero_pfn_; }
+  std::uint64_t total_pages() const { return total_pages_; }  // totalram_pages(): managed frames
+  const Watermarks& watermarks() const { return wmark_; }
+  std::uint64_t min_free_kbytes() const { return min_free_kbytes_; }
+
+  // A frame for data, or kNoPfn when memory is exhausted. Contents undefined.
+  Pfn alloc_page();
+  // A zeroed data frame (contents kept only when the machine keeps contents).
+  Pfn alloc_zeroed_page();
+  // A zeroed page-table frame, counted in PageTables.
+  Pfn alloc_table_page();
+  void free_table_page(Pfn pfn);
+  void get_page(Pfn pfn) { ++frames_[pfn].refcount; }
+  // Drops a reference; at zero the frame leaves its LRU list and is freed.
+  void put_page(Pfn pfn);
+
+  // si_mem_available(): the MemAvailable estimate, in pages.
+  std::uint64_t available_pages() const;
+
+  // Commit accounting (mm/util.c), in pages.
+  std::int64_t committed_pages() const { return committed_; }
+  std::uint64_t commit_limit_pages() const;
+  // __vm_enough_memory(): charges `pages` if the overcommit policy allows it.
+  // `mm_total_vm` is the requesting address space's size, for mode 2's user reserve;
+  // the admin reserve is kept back from callers without CAP_SYS_ADMIN.
+  bool vm_enough_memory(std::int64_t pages, std::uint64_t mm_total_vm, bool cap_sys_admin);
+  void vm_unacct_memory(std::int64_t pages) { committed_ -= pages; }
+  std::uint64_t admin_reserve_pages() const;
+  std::uint64_t user_reserve_pages() const;
+
+ private:
+  const MachineConfig& config_;
+  hw::PhysicalMemory& mem_;
+  hw::Mmu& mmu_;
+  FrameTable frames_;
+  BuddyAllocator buddy_;
+  Lru lru_;
+  obs::VmStat stat_;
+  obs::EventBus events_;
+  fs::ShmemMount shm_;
+  Pfn zero_pfn_ = 0;
+  std::uint64_t total_pages_ = 0;
+  std::uint64_t min_free_kbytes_ = 0;
+  Watermarks wmark_;
+  std::int64_t committed_ = 0;
+};
+
+}  // namespace vmlab::mm
