@@ -13,7 +13,7 @@ enum class Signal : int { none = 0, sigbus = 7, sigkill = 9, sigsegv = 11, sigch
 // si_code values (include/uapi/asm-generic/siginfo.h).
 inline constexpr int kSegvMapErr = 1;  // SEGV_MAPERR: no mapping at the address
 inline constexpr int kSegvAccErr = 2;  // SEGV_ACCERR: mapping forbids the access
-inline constexpr int kBusAdrErr = 1;   // BUS_ADRALN
+inline constexpr int kBusAdrErr = 2;   // BUS_ADRERR: do_sigbus() sends it for VM_FAULT_SIGBUS
 inline constexpr int kBusObjErr = 3;   // BUS_OBJERR: beyond the end of the object
 
 struct SigInfo {

@@ -32,7 +32,11 @@ bool Process::alive() const {
   return p != nullptr && p->alive();
 }
 
-int Process::exit_status() const { return m_->proc(pid_).exit_code; }
+int Process::exit_status() const {
+  const kern::Process* p = m_->kernel.find_any(pid_);
+  if (p == nullptr) throw std::out_of_range("vmlab: no process " + std::to_string(pid_));
+  return p->exit_code;
+}
 
 SigInfo Process::access_slow(VirtAddr va, void* buf, std::size_t len, bool write) {
   kern::Process& p = runnable(m_, pid_);

@@ -62,6 +62,7 @@ CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t inde
     ++read;
   }
   sys.stat()[VmEvent::pgpgin] += read * (kPageSize / 1024);
+  if (read > 0) sys.charge(sys.config().cost_disk_read_ns);  // one request for the window
   Pfn pfn = page_cache_find(inode, index);
   return {pfn, pfn != kNoPfn};
 }
@@ -102,6 +103,7 @@ std::uint64_t page_cache_writeback(mm::MemorySystem& sys, Inode& inode, std::uin
     ++written;
   }
   sys.stat()[VmEvent::pgpgout] += written * (kPageSize / 1024);
+  if (written > 0) sys.charge(sys.config().cost_disk_write_ns);
   return written;
 }
 

@@ -80,7 +80,9 @@ Result<Loaded> load_image(Kernel& k, Process& p, const std::shared_ptr<fs::OpenF
   if (place.kind == LoadPlacement::Kind::fixed) {
     out.bias = place.bias;
   } else {
-    auto area = mm::get_unmapped_area(mm, file.get(), 0, place.total_size + place.alignment, 0, 0);
+    // Room for the whole image, padded only when it wants more than page alignment.
+    const std::uint64_t pad = place.alignment > kPageSize ? place.alignment : 0;
+    auto area = mm::get_unmapped_area(mm, file.get(), 0, place.total_size + pad, 0, 0);
     if (!area) return area.error();
     out.bias = mmap_base_bias(elf, place, *area);
   }

@@ -30,6 +30,19 @@ Kernel::~Kernel() {
   }
 }
 
+void Kernel::reap(int pid) {
+  auto node = procs_.extract(pid);
+  if (node) reaped_.push_back(std::move(node.mapped()));
+}
+
+const Process* Kernel::find_any(int pid) const {
+  if (auto it = procs_.find(pid); it != procs_.end()) return it->second.get();
+  for (auto it = reaped_.rbegin(); it != reaped_.rend(); ++it) {
+    if ((*it)->pid == pid) return it->get();
+  }
+  return nullptr;
+}
+
 Process* Kernel::find(int pid) {
   auto it = procs_.find(pid);
   return it == procs_.end() ? nullptr : it->second.get();
@@ -130,12 +143,12 @@ void Kernel::do_exit(Process& p, int status) {
   for (int c : p.children) {
     if (Process* child = find(c)) {
       child->ppid = 1;
-      if (!child->alive()) procs_.erase(c);
+      if (!child->alive()) reap(c);
     }
   }
   p.children.clear();
   if (sys_.events().active()) sys_.events().emit(obs::ProcessEvent{obs::ProcessEvent::Kind::exit, p.pid, status});
-  if (p.ppid == 1) procs_.erase(p.pid);  // reaped by init at once
+  if (p.ppid == 1) reap(p.pid);  // reaped by init at once
 }
 
 Result<WaitResult> Kernel::wait(Process& parent, int child) {
@@ -148,7 +161,7 @@ Result<WaitResult> Kernel::wait(Process& parent, int child) {
     parent.cmaj_flt += cp->maj_flt + cp->cmaj_flt;
     WaitResult r{c, cp->exit_code};
     std::erase(parent.children, c);
-    procs_.erase(c);
+    reap(c);
     return r;
   }
   bool any = false;

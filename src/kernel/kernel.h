@@ -40,6 +40,8 @@ class Kernel {
 
   // Processes.
   Process* find(int pid);
+  // Also finds reaped processes (for their exit status).
+  const Process* find_any(int pid) const;
   const std::map<int, std::unique_ptr<Process>>& processes() const { return procs_; }
   // A new process with an empty address space: a [stack] as exec leaves it, holding
   // argv[0] = `comm`, and a heap that starts at ELF_ET_DYN_BASE.
@@ -105,6 +107,9 @@ class Kernel {
   void do_exit(Process& p, int wait_status);
   void close_all(Process& p);
   int alloc_pid() { return next_pid_++; }
+  // Removes a reaped process from the table. Its record stays allocated (API handles
+  // and their inline fast path may still point at it) but is found no more.
+  void reap(int pid);
   Result<std::uint64_t> rw(Process& p, fs::OpenFile& f, VirtAddr buf, std::uint64_t len, std::uint64_t pos,
                            bool write);
 
@@ -112,6 +117,7 @@ class Kernel {
   mm::MemorySystem& sys_;
   fs::MemFs rootfs_;
   std::map<int, std::unique_ptr<Process>> procs_;
+  std::vector<std::unique_ptr<Process>> reaped_;
   int next_pid_ = 1000;
 };
 

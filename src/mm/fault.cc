@@ -66,8 +66,13 @@ Pfn new_anon_page(Fault& f, Pfn copy_from) {
   AnonVma::prepare(f.vma);
   Pfn pfn = f.sys.alloc_page();
   if (pfn == kNoPfn) return pfn;
-  if (copy_from == kNoPfn || copy_from == f.sys.zero_pfn()) f.sys.mem().zero_data(pfn);
-  else f.sys.mem().copy_data(pfn, copy_from);
+  if (copy_from == kNoPfn || copy_from == f.sys.zero_pfn()) {
+    f.sys.mem().zero_data(pfn);
+    f.sys.charge(f.sys.config().cost_page_zero_ns);
+  } else {
+    f.sys.mem().copy_data(pfn, copy_from);
+    f.sys.charge(f.sys.config().cost_page_copy_ns);
+  }
   rmap_add_new_anon(f.sys, pfn, f.vma, f.addr);
   return pfn;
 }
@@ -276,6 +281,7 @@ FaultResult handle_mm_fault(AddressSpace& mm, Vma& vma, VirtAddr addr, bool writ
     r = handle_pte_fault(f, addr);
   }
   ++sys.stat()[obs::VmEvent::pgfault];  // mm_account_fault(): failed faults too
+  sys.charge(sys.config().cost_minor_fault_ns);
   return r;
 }
 

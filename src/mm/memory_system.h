@@ -46,6 +46,11 @@ class MemorySystem {
   void evict_inode(fs::Inode& inode);
 
   Pfn zero_pfn() const { return zero_pfn_; }
+
+  // The virtual clock, in nanoseconds: advanced by the cost model as work is done
+  // (faults, zeroing, copying, disk requests). No host clock is ever read.
+  std::uint64_t clock_ns() const { return clock_ns_; }
+  void charge(std::uint64_t ns) { clock_ns_ += ns; }
   std::uint64_t total_pages() const { return total_pages_; }  // totalram_pages(): managed frames
   const Watermarks& watermarks() const { return wmark_; }
   std::uint64_t min_free_kbytes() const { return min_free_kbytes_; }
@@ -90,6 +95,7 @@ class MemorySystem {
   std::uint64_t min_free_kbytes_ = 0;
   Watermarks wmark_;
   std::int64_t committed_ = 0;
+  std::uint64_t clock_ns_ = 0;
 };
 
 }  // namespace vmlab::mm

@@ -1,0 +1,102 @@
+// execve of real host ELF files: /bin/true (a PIE) and its dynamic loader, laid out as
+// Linux lays them out without ASLR (binfmt_elf: the PIE at ELF_ET_DYN_BASE, the
+// interpreter at the top of the mmap area, the stack at STACK_TOP).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "vmlab/machine.h"
+
+namespace vmlab {
+namespace {
+
+bool host_file_exists(const char* path) { return std::ifstream(path).good(); }
+
+std::vector<std::string> lines_with(const std::string& text, std::string_view needle) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(needle) != std::string::npos) out.push_back(line);
+  }
+  return out;
+}
+
+class ExecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!host_file_exists("/bin/true") || !host_file_exists("/lib64/ld-linux-x86-64.so.2")) {
+      GTEST_SKIP() << "no x86-64 /bin/true and loader on this host";
+    }
+    ASSERT_TRUE(m.mkdir("/bin"));
+    ASSERT_TRUE(m.mkdir("/lib64"));
+    m.import_host_file("/bin/true", "/bin/true");
+    m.import_host_file("/lib64/ld-linux-x86-64.so.2", "/lib64/ld-linux-x86-64.so.2");
+  }
+  Machine m;
+};
+
+TEST_F(ExecTest, MapsTheProgramTheLoaderAndTheStackWhereLinuxDoes) {
+  Process p = m.spawn("sh");
+  auto entry = p.execve("/bin/true", {"true"}, {"HOME=/"});
+  ASSERT_TRUE(entry) << errno_name(entry.error());
+  const std::string maps = p.proc("maps");
+  auto prog = lines_with(maps, "/bin/true");
+  ASSERT_GE(prog.size(), 3u) << maps;
+  EXPECT_EQ(prog.front().substr(0, 13), "555555554000-") << maps;
+  EXPECT_NE(prog.front().find(" r--p 00000000 08:01 "), std::string::npos) << maps;
+  // Text is private read-execute.
+  EXPECT_EQ(lines_with(maps, "r-xp").size(), 2u) << maps;  // the program's and the loader's
+  auto loader = lines_with(maps, "/lib64/ld-linux-x86-64.so.2");
+  ASSERT_GE(loader.size(), 3u) << maps;
+  EXPECT_NE(loader.back().find("-7ffff7fff000 "), std::string::npos) << maps;
+  auto stack = lines_with(maps, "[stack]");
+  ASSERT_EQ(stack.size(), 1u);
+  EXPECT_NE(stack[0].find("-7ffffffff000 rw-p 00000000 00:00 0 "), std::string::npos) << maps;
+  // The entry point is the loader's.
+  EXPECT_GT(*entry, 0x7ffff7000000u);
+  EXPECT_EQ(p.status_kb("VmStk"), 132u);
+  EXPECT_EQ(p.proc("stat").find("(true)") != std::string::npos, true);
+  auto r = m.check();
+  EXPECT_TRUE(r.ok()) << r.problems.front();
+}
+
+TEST_F(ExecTest, ReplacesTheAddressSpaceAndFreesTheOldOne) {
+  Process p = m.spawn("sh");
+  auto a = p.mmap(0, 4 * MiB, kProtRead | kProtWrite, kMapPrivate | kMapAnonymous, -1, 0);
+  ASSERT_TRUE(a);
+  for (VirtAddr va = *a; va < *a + 4 * MiB; va += kPageSize) ASSERT_TRUE(p.store<std::uint8_t>(va, 7));
+  const auto anon_before = m.meminfo_kb("AnonPages");
+  ASSERT_TRUE(p.execve("/bin/true", {"true"}));
+  EXPECT_LE(m.meminfo_kb("AnonPages") + 4096, anon_before + 64);
+  EXPECT_EQ(p.proc("maps").find("00:00 0 \n"), std::string::npos);  // the old anonymous mapping is gone
+  auto r = m.check();
+  EXPECT_TRUE(r.ok()) << r.problems.front();
+}
+
+TEST_F(ExecTest, BadFilesGiveLinuxErrors) {
+  Process p = m.spawn("sh");
+  EXPECT_EQ(p.execve("/nonexistent", {"x"}).error(), Errno::noent);
+  EXPECT_EQ(p.execve("/bin", {"x"}).error(), Errno::acces);
+  ASSERT_TRUE(m.write_file("/notelf", "#!/bin/sh\necho hi\n"));
+  EXPECT_EQ(p.execve("/notelf", {"x"}).error(), Errno::noexec);
+  // The process is untouched by a failed exec.
+  EXPECT_TRUE(p.alive());
+  EXPECT_NE(p.proc("maps").find("[stack]"), std::string::npos);
+}
+
+TEST_F(ExecTest, VforkChildExecReleasesTheParent) {
+  Process parent = m.spawn("sh");
+  auto child = parent.vfork();
+  ASSERT_TRUE(child);
+  EXPECT_THROW((void)parent.mmap(0, 4096, kProtRead, kMapPrivate | kMapAnonymous, -1, 0), std::logic_error);
+  ASSERT_TRUE(child->execve("/bin/true", {"true"}));
+  EXPECT_TRUE(parent.mmap(0, 4096, kProtRead, kMapPrivate | kMapAnonymous, -1, 0));
+  // The parent's address space is its own again: no program mapped in it.
+  EXPECT_EQ(parent.proc("maps").find("/bin/true"), std::string::npos);
+  auto r = m.check();
+  EXPECT_TRUE(r.ok()) << r.problems.front();
+}
+
+}  // namespace
+}  // namespace vmlab
