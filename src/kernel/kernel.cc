@@ -102,6 +102,9 @@ SigInfo Kernel::user_fault(Process& p, VirtAddr addr, hw::AccessType type, unsig
   if (sys_.events().active()) {
     sys_.events().emit(obs::FaultEvent{p.pid, addr, r.kind, type == hw::AccessType::write, r.major});
   }
+  // VM_FAULT_OOM: with no reclaim or OOM-killer victim selection modelled yet, the
+  // faulting task is the one killed (pagefault_out_of_memory()).
+  if (r.signal.signo == Signal::sigkill) kill(p, Signal::sigkill);
   return r.signal;
 }
 
