@@ -43,6 +43,7 @@ std::string_view errno_name(Errno e) {
     case Errno::notempty: return "ENOTEMPTY";
     case Errno::loop: return "ELOOP";
     case Errno::overflow: return "EOVERFLOW";
+    case Errno::opnotsupp: return "EOPNOTSUPP";
   }
   return "E?";
 }

@@ -22,6 +22,7 @@ Result<VirtAddr> Kernel::mmap(Process& p, VirtAddr addr, std::uint64_t len, int 
   if (!(flags & kMapAnonymous)) {
     auto file = fd_file(p, fd);
     if (!file) return Errno::badf;
+    if (flags & kMapHugetlb) return Errno::inval;  // ksys_mmap_pgoff(): memfs is not hugetlbfs
     args.file = *file;
     // /dev/zero: a private mapping is anonymous memory, a shared one shmem.
     if (args.file->inode->type == fs::InodeType::char_device) {
@@ -30,6 +31,9 @@ Result<VirtAddr> Kernel::mmap(Process& p, VirtAddr addr, std::uint64_t len, int 
       args.flags |= kMapAnonymous;
     }
   }
+  // MAP_HUGETLB anonymous memory comes from the hugetlb pool, which this machine does
+  // not have (hugetlb_file_setup() fails with ENOMEM when no huge pages are reserved).
+  if ((args.flags & kMapAnonymous) && (flags & kMapHugetlb)) return Errno::nomem;
   mm::FaultTally tally;
   auto r = mm::do_mmap(*p.mm, args, &tally);
   credit(p, tally);

@@ -16,6 +16,14 @@ namespace {
 
 constexpr std::uint64_t kPmdSize = 2 * MiB;
 
+// LEGACY_MAP_MASK on x86-64: the flags MAP_SHARED_VALIDATE accepts (MAP_SYNC is
+// accepted only by DAX filesystems, which memfs is not).
+constexpr int kLegacyMapMask = kMapShared | kMapPrivate | kMapFixed | kMapAnonymous | 0x40 /* MAP_32BIT */ |
+                               0x80 /* MAP_ABOVE4G */ | kMapGrowsdown | kMapDenywrite | kMapExecutable | kMapLocked |
+                               kMapNoreserve | kMapPopulate | kMapNonblock | kMapStack | kMapHugetlb |
+                               0x4000000 /* MAP_UNINITIALIZED */ | 0x54000000 /* MAP_HUGE_2MB */ |
+                               0x78000000 /* MAP_HUGE_1GB */;
+
 // vm_start_gap(): the start of a VMA including the guard gap below a stack.
 VirtAddr start_gap(const Vma& v) {
   if (!(v.flags & VM_GROWSDOWN)) return v.start;
@@ -154,10 +162,6 @@ Result<VirtAddr> mmap_region(AddressSpace& mm, const MmapArgs& args, VirtAddr ad
     if (!sys.vm_enough_memory(static_cast<std::int64_t>(pages), mm.total_vm, mm.cap_sys_admin)) return Errno::nomem;
     vm_flags |= VM_ACCOUNT;
   }
-  if (mm.vmas.size() >= sys.config().max_map_count + 1) {
-    if (vm_flags & VM_ACCOUNT) sys.vm_unacct_memory(static_cast<std::int64_t>(pages));
-    return Errno::nomem;
-  }
   auto vma = std::make_unique<Vma>();
   vma->start = addr;
   vma->end = addr + len;
@@ -205,7 +209,9 @@ Result<VirtAddr> do_mmap(AddressSpace& mm, const MmapArgs& args, FaultTally* tal
     switch (type) {
       case kMapShared:
       case kMapSharedValidate:
-        if (type == kMapSharedValidate && (flags & ~0x1ff3ff & ~kMapFixedNoreplace)) return Errno::inval;
+        // MAP_SHARED_VALIDATE refuses flags outside LEGACY_MAP_MASK, MAP_FIXED_NOREPLACE
+        // included (seen on 6.18: EOPNOTSUPP); plain MAP_SHARED drops them.
+        if (type == kMapSharedValidate && (flags & ~kLegacyMapMask)) return Errno::opnotsupp;
         if ((args.prot & kProtWrite) && !file->writable()) return Errno::acces;
         vm_flags |= VM_SHARED | VM_MAYSHARE;
         if (!file->writable()) vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
