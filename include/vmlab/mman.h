@@ -59,6 +59,7 @@ inline constexpr int kMadvCold = 20;
 inline constexpr int kMadvPageout = 21;
 inline constexpr int kMadvPopulateRead = 22;
 inline constexpr int kMadvPopulateWrite = 23;
+inline constexpr int kMadvDontneedLocked = 24;
 
 inline constexpr int kORdonly = 0;
 inline constexpr int kOWronly = 1;

@@ -41,21 +41,35 @@ int Process::exit_status() const {
 SigInfo Process::access_slow(VirtAddr va, void* buf, std::size_t len, bool write) {
   kern::Process& p = runnable(m_, pid_);
   auto* bytes = static_cast<std::uint8_t*>(buf);
-  std::size_t done = 0;
-  while (done < len) {
-    const VirtAddr a = va + done;
-    const std::size_t n = std::min<std::size_t>(len - done, kPageSize - (a & (kPageSize - 1)));
+  hw::Cpu& cpu = m_->mmu.cpu(0);
+  // Translates the page of `a`, taking the faults the access raises; a second fault in
+  // a row on the same access means the handler could not resolve it (it raised a signal).
+  auto translate = [&](VirtAddr a, hw::Translation& t) -> SigInfo {
     m_->kernel.switch_to(p, 0);
-    hw::Cpu& cpu = m_->mmu.cpu(0);
-    hw::Translation t = m_->mmu.translate_data(cpu, a, write);
-    // A fault, then the retry; a second fault in a row on the same access means the
-    // handler could not resolve it (it raised a signal).
+    t = m_->mmu.translate_data(cpu, a, write);
     for (int attempt = 0; !t.ok(); ++attempt) {
       if (attempt == 3) throw std::logic_error("vmlab: a resolved fault did not make the page accessible");
       SigInfo s = m_->kernel.user_fault(p, a, write ? hw::AccessType::write : hw::AccessType::read, t.error_code);
       if (s.signo != Signal::none) return s;
       t = m_->mmu.translate_data(cpu, a, write);
     }
+    return {};
+  };
+  // A store that faults on a later page writes nothing, as an x86 store instruction
+  // crossing a page boundary is checked on both pages before it retires: fault every
+  // page in first, then copy.
+  if (write && (va & (kPageSize - 1)) + len > kPageSize) {
+    for (VirtAddr a = va; a < va + len; a = page_align_down(a) + kPageSize) {
+      hw::Translation t;
+      if (SigInfo s = translate(a, t); s.signo != Signal::none) return s;
+    }
+  }
+  std::size_t done = 0;
+  while (done < len) {
+    const VirtAddr a = va + done;
+    const std::size_t n = std::min<std::size_t>(len - done, kPageSize - (a & (kPageSize - 1)));
+    hw::Translation t;
+    if (SigInfo s = translate(a, t); s.signo != Signal::none) return s;
     if (m_->mem.data_contents()) {
       std::uint8_t* frame = m_->mem.frame(t.pfn) + (a & (kPageSize - 1));
       if (write) std::memcpy(frame, bytes + done, n);

@@ -29,7 +29,10 @@ PhysicalMemory::PhysicalMemory(std::uint64_t pages, bool data_contents)
   reservation_ = p;
   auto addr = reinterpret_cast<std::uintptr_t>(p);
   base_ = reinterpret_cast<std::uint8_t*>((addr + kHostHugePage - 1) & ~(kHostHugePage - 1));
-  madvise(base_, bytes, MADV_HUGEPAGE);  // advisory: fine if the host has no THP
+  // Advisory: fine if the host has no THP. Not in metadata-only mode, where only the
+  // page-table frames are touched, one every 2 MiB or so: a huge page for each would
+  // commit (and zero) the whole arena.
+  if (data_contents) madvise(base_, bytes, MADV_HUGEPAGE);
 }
 
 PhysicalMemory::~PhysicalMemory() { munmap(reservation_, reserved_bytes_); }

@@ -1,7 +1,7 @@
 // Frame contents: one host arena of RAM size, reserved without committing host memory.
-// The host commits what is touched; blocks freed back to the buddy allocator at 2 MiB
-// or more are returned to the host (MADV_DONTNEED) and remembered as reading zero, so a
-// later zero-fill costs nothing.
+// The host commits what is touched; free 2 MiB regions beyond what the buddy allocator
+// keeps for reuse (an eighth of RAM) are returned to the host (MADV_DONTNEED) and
+// remembered as reading zero, so a later zero-fill costs nothing.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,7 @@
 #include "hw/tlb.h"
 
+#include <algorithm>
+
 namespace vmlab::hw {
 
 Tlb::Tlb(const TlbGeometry& g)
@@ -22,8 +24,12 @@ TlbEntry* Tlb::insert(const TlbEntry& e) {
       break;
     }
   }
-  set[victim] = e;
-  return promote(set, victim);
+  // As `set[victim] = e; promote(set, victim)`, without reading back the entry just
+  // written (a store-forwarding stall on every fill).
+  const TlbEntry entry = e;
+  std::copy_backward(set, set + victim, set + victim + 1);
+  set[0] = entry;
+  return set;
 }
 
 void Tlb::flush_page(std::uint64_t vpn) {

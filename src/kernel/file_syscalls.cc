@@ -81,7 +81,9 @@ Result<std::uint64_t> Kernel::rw(Process& p, fs::OpenFile& f, VirtAddr buf, std:
   std::vector<std::uint8_t> bounce(std::min(len, kChunk));
   std::uint64_t done = 0;
   while (done < len) {
-    const std::uint64_t n = std::min(len - done, kChunk);
+    // One user page at a time: as generic_perform_write() and filemap_read() do, a copy
+    // that faults stops at that page and the call returns the bytes before it.
+    const std::uint64_t n = std::min({len - done, kChunk, kPageSize - ((buf + done) & (kPageSize - 1))});
     std::span<std::uint8_t> chunk(bounce.data(), n);
     std::uint64_t moved = 0;
     if (write) {
@@ -142,7 +144,8 @@ Result<std::uint64_t> Kernel::pread(Process& p, int fd, VirtAddr buf, std::uint6
   if (!f) return f.error();
   if (!(*f)->readable()) return Errno::badf;
   if ((*f)->inode->is_dir()) return Errno::isdir;
-  if ((*f)->inode->type == fs::InodeType::char_device && (*f)->inode->rdev == kDevNull) return Errno::spipe;
+  // /dev/null is opened with FMODE_PREAD like any character device without
+  // stream_open(): pread() reads end of file there, no ESPIPE (seen on 6.18).
   return rw(p, **f, buf, len, off, false);
 }
 
@@ -172,6 +175,7 @@ Result<std::uint64_t> Kernel::lseek(Process& p, int fd, std::int64_t off, int wh
 }
 
 Result<void> Kernel::ftruncate(Process& p, int fd, std::uint64_t len) {
+  if (static_cast<std::int64_t>(len) < 0) return Errno::inval;  // do_sys_ftruncate(): before the fd
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if ((*f)->inode->type != fs::InodeType::regular || !(*f)->writable() || (*f)->is_proc) return Errno::inval;

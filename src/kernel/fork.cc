@@ -12,39 +12,47 @@ namespace vmlab::kern {
 
 namespace {
 
-// copy_present_pte() for every entry of `src`'s range. False when the child's page
-// tables could not be allocated.
+// copy_pte_range(): copy_present_pte() for every entry of `src`'s range, a leaf table
+// at a time. False when the child's page tables could not be allocated.
 bool copy_page_range(mm::MemorySystem& sys, mm::AddressSpace& dst_mm, mm::AddressSpace& src_mm, const mm::Vma& src) {
-  const bool cow = src.is_cow();
+  // Both sides lose write access to private pages: the next write copies. The child's
+  // entries start old, and clean in shared mappings.
+  const hw::Pte wrprotect = src.is_cow() ? hw::kPteWrite : 0;
+  const hw::Pte child_clear = wrprotect | hw::kPteAccessed | ((src.flags & mm::VM_SHARED) ? hw::kPteDirty : 0);
+  mm::FrameTable& frames = sys.frames();
+  std::int64_t anon_pages = 0;  // added to the child's RSS once, at the end
   bool ok = true;
-  mm::for_each_pte(src_mm, src.start, src.end, [&](VirtAddr va, hw::Pte& pte) {
-    if (!ok || !hw::pte_present(pte)) return;
-    hw::Pte* dst = mm::pte_alloc(dst_mm, va);
-    if (dst == nullptr) {
-      ok = false;
-      return;
-    }
-    hw::Pte child = pte;
-    if (!hw::pte_special(pte)) {
-      const Pfn pfn = hw::pte_pfn(pte);
-      mm::Frame& page = sys.frame(pfn);
-      if (page.anon()) {
-        mm::rmap_dup(sys, pfn);
-        dst_mm.add_rss(mm::RssKind::anon, 1);
-      } else {
-        mm::rmap_add_file(sys, pfn);
-        dst_mm.add_rss(page.inode()->is_shmem() ? mm::RssKind::shmem : mm::RssKind::file, 1);
+  mm::for_each_pte_table(src_mm, src.start, src.end, [&](VirtAddr va, hw::Pte* ptes, std::uint64_t n) {
+    if (!ok) return;
+    // The child's table for this span, allocated at its first present entry.
+    hw::Pte* dst = nullptr;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const hw::Pte pte = ptes[i];
+      if (!hw::pte_present(pte)) continue;
+      if (dst == nullptr) {
+        dst = mm::pte_alloc(dst_mm, va + (i << kPageShift));
+        if (dst == nullptr) {
+          ok = false;
+          return;
+        }
+        dst -= i;
       }
+      if (!hw::pte_special(pte)) {
+        const Pfn pfn = hw::pte_pfn(pte);
+        mm::Frame& page = frames[pfn];
+        if (page.anon()) {
+          mm::rmap_dup(sys, pfn);
+          ++anon_pages;
+        } else {
+          mm::rmap_add_file(sys, pfn);
+          dst_mm.add_rss(page.inode()->is_shmem() ? mm::RssKind::shmem : mm::RssKind::file, 1);
+        }
+      }
+      if (pte & wrprotect) ptes[i] = pte & ~wrprotect;
+      dst[i] = pte & ~child_clear;
     }
-    // Both sides lose write access to private pages: the next write copies.
-    if (cow && hw::pte_write(pte)) {
-      pte &= ~hw::kPteWrite;
-      child &= ~hw::kPteWrite;
-    }
-    if (src.flags & mm::VM_SHARED) child &= ~hw::kPteDirty;
-    child &= ~hw::kPteAccessed;  // the child's entries start old
-    *dst = child;
   });
+  dst_mm.add_rss(mm::RssKind::anon, anon_pages);
   return ok;
 }
 
@@ -64,7 +72,6 @@ Result<int> Kernel::fork(Process& parent) {
   mm.arg_start = old.arg_start, mm.arg_end = old.arg_end;
   mm.env_start = old.env_start, mm.env_end = old.env_end;
   mm.mmap_base = old.mmap_base, mm.task_size = old.task_size, mm.stack_top = old.stack_top;
-  mm.hiwater_rss = old.hiwater_rss, mm.hiwater_vm = old.hiwater_vm;
   mm.total_vm = old.total_vm, mm.data_vm = old.data_vm;
   mm.exec_vm = old.exec_vm, mm.stack_vm = old.stack_vm;
   mm.cap_sys_admin = old.cap_sys_admin;
@@ -111,6 +118,10 @@ Result<int> Kernel::fork(Process& parent) {
     (void)charged;
     return Errno::nomem;
   }
+  // dup_mm(): the child's peaks start at what it has now, not at the parent's (seen on
+  // 6.18: VmHWM equals the child's VmRSS and VmPeak its VmSize right after fork).
+  mm.hiwater_rss = mm.rss_pages();
+  mm.hiwater_vm = mm.total_vm;
 
   auto p = std::make_unique<Process>();
   p->pid = alloc_pid();

@@ -29,6 +29,9 @@ Result<VirtAddr> Kernel::mmap(Process& p, VirtAddr addr, std::uint64_t len, int 
       if (args.file->inode->rdev != kDevZero) return Errno::nodev;
       args.file = nullptr;
       args.flags |= kMapAnonymous;
+      // The file branch of do_mmap() accepted MAP_SHARED_VALIDATE for /dev/zero (seen
+      // on 6.18); the anonymous branch would refuse it.
+      if ((args.flags & kMapType) == kMapSharedValidate) args.flags = (args.flags & ~kMapType) | kMapShared;
     }
   }
   // MAP_HUGETLB anonymous memory comes from the hugetlb pool, which this machine does

@@ -1,16 +1,43 @@
 #include "mm/buddy_allocator.h"
 
+#include <algorithm>
 #include <bit>
 
 namespace vmlab::mm {
 
-namespace {
-// Freed blocks this large are given back to the host, which zeroes them on next use.
-constexpr unsigned kReleaseOrder = 9;
-}  // namespace
-
+// Free memory given back to the host is zeroed by the host when touched again: cheap
+// for a page about to be zero-filled, a wasted clear for one about to be copied into.
+// So freed 2 MiB regions stay committed up to an eighth of RAM (in whole blocks of the
+// largest order), and only the regions freed beyond that are given back at once.
 BuddyAllocator::BuddyAllocator(FrameTable& frames, hw::PhysicalMemory& mem)
-    : frames_(frames), mem_(mem) {}
+    : frames_(frames),
+      mem_(mem),
+      regions_(frames.size() >> kRegionOrder, Region::in_use),
+      keep_regions_(((frames.size() / 8) >> kMaxOrder) << (kMaxOrder - kRegionOrder)) {}
+
+void BuddyAllocator::regions_freed(Pfn pfn, unsigned order) {
+  const std::uint64_t first = pfn >> kRegionOrder;
+  const std::uint64_t last = (pfn + (std::uint64_t{1} << order)) >> kRegionOrder;
+  for (std::uint64_t r = first; r < last; ++r) {
+    if (regions_[r] != Region::in_use) continue;  // the buddy, free already
+    if (committed_free_regions_ < keep_regions_) {
+      regions_[r] = Region::free_committed;
+      ++committed_free_regions_;
+    } else {
+      mem_.release(static_cast<Pfn>(r << kRegionOrder), std::uint64_t{1} << kRegionOrder);
+      regions_[r] = Region::free_released;
+    }
+  }
+}
+
+void BuddyAllocator::regions_allocated(Pfn pfn, unsigned order) {
+  const std::uint64_t first = pfn >> kRegionOrder;
+  const std::uint64_t last = first + std::max<std::uint64_t>((std::uint64_t{1} << order) >> kRegionOrder, 1);
+  for (std::uint64_t r = first; r < last; ++r) {
+    if (regions_[r] == Region::free_committed) --committed_free_regions_;
+    regions_[r] = Region::in_use;
+  }
+}
 
 void BuddyAllocator::push(Pfn pfn, unsigned order) {
   Frame& f = frames_[pfn];
@@ -48,6 +75,10 @@ void BuddyAllocator::add_range(Pfn first, std::uint64_t count) {
     while (order > 0 && ((pfn & ((1u << order) - 1)) != 0 || pfn + (1u << order) > end)) --order;
     push(pfn, order);
     free_pages_ += 1u << order;
+    // Boot memory is reserved on the host, not committed: as if given back.
+    for (Pfn r = pfn >> kRegionOrder; order >= kRegionOrder && r < (pfn + (1u << order)) >> kRegionOrder; ++r) {
+      regions_[r] = Region::free_released;
+    }
     pfn += 1u << order;
   }
 }
@@ -57,6 +88,8 @@ Pfn BuddyAllocator::alloc(unsigned order) {
   while (o <= kMaxOrder && lists_[o].head == kNoPfn) ++o;
   if (o > kMaxOrder) return kNoPfn;
   Pfn pfn = pop(o);
+  // From a free region: the part handed out is in use (split-off halves stay free).
+  if (o >= kRegionOrder) regions_allocated(pfn, order);
   // expand(): hand the upper halves back while splitting down to the asked order.
   while (o > order) {
     --o;
@@ -81,7 +114,7 @@ void BuddyAllocator::free(Pfn pfn, unsigned order) {
     pfn &= ~(1u << order);
     ++order;
   }
-  if (order >= kReleaseOrder) mem_.release(pfn, std::uint64_t{1} << order);
+  if (order >= kRegionOrder) regions_freed(pfn, order);
   push(pfn, order);
 }
 

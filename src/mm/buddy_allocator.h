@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "hw/physical_memory.h"
 #include "mm/frame.h"
@@ -40,10 +41,21 @@ class BuddyAllocator {
   void unlink(Pfn pfn, unsigned order);
   Pfn pop(unsigned order);
 
+  // The host memory behind free frames, per 2 MiB region (a block of kRegionOrder):
+  // freed regions stay committed on the host up to a budget, for reuse without a host
+  // page fault; beyond it they are given back (PhysicalMemory::release).
+  static constexpr unsigned kRegionOrder = 9;
+  enum class Region : std::uint8_t { in_use, free_committed, free_released };
+  void regions_freed(Pfn pfn, unsigned order);
+  void regions_allocated(Pfn pfn, unsigned order);
+
   FrameTable& frames_;
   hw::PhysicalMemory& mem_;
   std::array<FreeList, kMaxOrder + 1> lists_{};
   std::uint64_t free_pages_ = 0;
+  std::vector<Region> regions_;  // indexed by pfn >> kRegionOrder
+  std::uint64_t committed_free_regions_ = 0;
+  std::uint64_t keep_regions_;  // the budget
 };
 
 }  // namespace vmlab::mm

@@ -34,6 +34,7 @@ struct Fault {
   VirtAddr addr;  // page aligned
   bool write;
   Pte* pte;
+  bool new_table = false;  // the leaf page table did not exist before this fault
 };
 
 RssKind file_rss_kind(const fs::Inode& inode) { return inode.is_shmem() ? RssKind::shmem : RssKind::file; }
@@ -102,6 +103,18 @@ bool do_fault_around(Fault& f, fs::Inode& inode) {
                                      pte_off + f.vma.pages() - vma_off}) - 1;
   const std::uint64_t max_idx = inode.size_pages();
   const VirtAddr table_base = f.addr - (pte_off << kPageShift);
+  // filemap_map_pages() (6.18) installs a missing page table only when the first
+  // cached page of the window is not the file's last (no mapping across i_size);
+  // without one it maps nothing (seen on 6.18: a read past EOF of a one-page file in a
+  // new page table maps nothing, in an existing one it maps page 0).
+  if (f.new_table && !inode.is_shmem()) {
+    for (std::uint64_t i = from; i <= to; ++i) {
+      const std::uint64_t index = f.vma.page_index(table_base + (i << kPageShift));
+      if (fs::page_cache_find(inode, index) == kNoPfn) continue;
+      if (index + 1 >= max_idx) return false;
+      break;
+    }
+  }
   bool mapped_fault = false;
   for (std::uint64_t i = from; i <= to; ++i) {
     const VirtAddr va = table_base + (i << kPageShift);
@@ -136,14 +149,22 @@ FaultResult sigbus(VirtAddr addr) {
 FaultResult do_fault(Fault& f, VirtAddr fault_addr) {
   fs::Inode& inode = *f.vma.inode();
   const std::uint64_t index = f.vma.page_index(f.addr);
+  // do_read_fault() maps the fault-around window before ->fault() looks at EOF (seen
+  // on 6.18: a read past EOF maps the cached pages around it, then gets SIGBUS).
+  if (!f.write && do_fault_around(f, inode)) return resolved(FaultKind::file);
   // filemap_fault() / shmem_fault(): nothing to map at or beyond EOF.
   if (index >= inode.size_pages()) return sigbus(fault_addr);
 
   if (!f.write) {  // do_read_fault()
-    if (do_fault_around(f, inode)) return resolved(FaultKind::file);
     fs::CacheRead page = fs::page_cache_get(f.sys, inode, index, readaround_pages(f));
     if (page.pfn == kNoPfn) return oom();
-    if (page.major) ++f.sys.stat()[obs::VmEvent::pgmajfault];
+    if (page.major) {
+      ++f.sys.stat()[obs::VmEvent::pgmajfault];
+      // filemap_fault() drops the mmap lock for the read and returns VM_FAULT_RETRY;
+      // the retried do_read_fault() finds the pages read in and maps the whole
+      // fault-around window (seen on 6.18: a major fault on an 8-page file maps 8).
+      if (do_fault_around(f, inode)) return resolved(FaultKind::file, true);
+    }
     *f.pte = hw::pfn_pte(page.pfn, vm_page_prot(f.vma.flags, f.vma.writenotify));
     rmap_add_file(f.sys, page.pfn);
     f.mm.add_rss(file_rss_kind(inode), 1);
@@ -270,15 +291,35 @@ FaultResult handle_user_fault(AddressSpace& mm, VirtAddr addr, hw::AccessType ty
   return handle_mm_fault(mm, *vma, addr, write);
 }
 
+namespace {
+// Whether the leaf table holding `pte` (the entry for `addr`) maps nothing: fault-around
+// may have filled it before a SIGBUS (filemap_map_pages() installs the table then).
+bool pte_table_empty(const Pte* pte, VirtAddr addr) {
+  const Pte* table = pte - hw::table_index(addr, 3);
+  for (unsigned i = 0; i < hw::kPtesPerTable; ++i) {
+    if (!hw::pte_none(table[i])) return false;
+  }
+  return true;
+}
+}  // namespace
+
 FaultResult handle_mm_fault(AddressSpace& mm, Vma& vma, VirtAddr addr, bool write) {
   MemorySystem& sys = mm.sys();
+  const bool had_pte_table = pte_lookup(mm, addr) != nullptr;
   Pte* pte = pte_alloc(mm, addr);
   FaultResult r;
   if (pte == nullptr) {
     r = oom();
   } else {
-    Fault f{mm, sys, vma, page_align_down(addr), write, pte};
+    Fault f{mm, sys, vma, page_align_down(addr), write, pte, !had_pte_table};
     r = handle_pte_fault(f, addr);
+  }
+  // As do_fault(): ->fault runs before finish_fault() installs a PTE table, and an
+  // unused prealloc_pte is freed, so a SIGBUS past EOF leaves no new PTE table (the
+  // PUD and PMD tables __handle_mm_fault() allocated stay).
+  if (!had_pte_table && pte != nullptr && r.kind == FaultKind::sigbus && pte_table_empty(pte, addr)) {
+    const VirtAddr base = addr & ~(hw::level_span(2) - 1);
+    free_pgtables(mm, base, base + hw::level_span(2), base, base + hw::level_span(2));
   }
   ++sys.stat()[obs::VmEvent::pgfault];  // mm_account_fault(): failed faults too
   sys.charge(sys.config().cost_minor_fault_ns);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "mm/huge_page_allocator.h"
 #include "vmlab/units.h"
 
 namespace vmlab::fs {
@@ -63,7 +64,7 @@ class FrameTable {
   std::uint64_t size() const { return frames_.size(); }
 
  private:
-  std::vector<Frame> frames_;
+  std::vector<Frame, HugePageAllocator<Frame>> frames_;
 };
 
 }  // namespace vmlab::mm

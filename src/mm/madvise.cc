@@ -22,7 +22,7 @@ bool behavior_valid(int advice) {
     case kMadvDontneed: case kMadvFree: case kMadvRemove: case kMadvDontfork:
     case kMadvDofork: case kMadvHugepage: case kMadvNohugepage: case kMadvDontdump:
     case kMadvDodump: case kMadvWipeonfork: case kMadvKeeponfork: case kMadvCold:
-    case kMadvPopulateRead: case kMadvPopulateWrite:
+    case kMadvPopulateRead: case kMadvPopulateWrite: case kMadvDontneedLocked:
       return true;
     default:
       return false;
@@ -66,7 +66,11 @@ void madvise_free(AddressSpace& mm, VirtAddr start, VirtAddr end) {
     if (!(pte & hw::kPtePresent) || hw::pte_special(pte)) return;
     const Pfn pfn = hw::pte_pfn(pte);
     Frame& page = sys.frame(pfn);
-    if (!page.anon() || page.mapcount != 1) return;
+    // madvise_free_pte_range(): only a dirty or swap-cache folio has to be mapped here
+    // alone (its page-level dirty bit would be lost to the others); a clean page still
+    // shared with a forked child becomes lazily freeable too (seen on 6.18). Reclaim
+    // must then find every PTE clean before it may drop it.
+    if (!page.anon() || (page.test(PG_dirty) && page.mapcount != 1)) return;
     pte &= ~(hw::kPteDirty | hw::kPteAccessed);
     changed = true;
     if (page.test(PG_swapbacked)) {
@@ -154,8 +158,11 @@ Result<void> madvise_populate(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAd
 Result<void> advise_range(AddressSpace& mm, Vma* vma, VirtAddr start, VirtAddr end, int advice, FaultTally* tally) {
   switch (advice) {
     case kMadvDontneed:
-      // madvise_dontneed_free_valid_vma(): not for locked or PFN mappings.
-      if (vma->flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) return Errno::inval;
+    case kMadvDontneedLocked:
+      // madvise_dontneed_free_valid_vma(): not for PFN mappings, nor for locked ones
+      // unless the advice is MADV_DONTNEED_LOCKED.
+      if (vma->flags & (VM_PFNMAP | VM_HUGETLB)) return Errno::inval;
+      if (advice == kMadvDontneed && (vma->flags & VM_LOCKED)) return Errno::inval;
       zap_range(mm, *vma, start, end);
       return {};
     case kMadvFree:

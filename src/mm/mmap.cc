@@ -198,6 +198,15 @@ Result<VirtAddr> do_mmap(AddressSpace& mm, const MmapArgs& args, FaultTally* tal
   if (len == 0) return Errno::nomem;
   if (pgoff + (len >> kPageShift) < pgoff) return Errno::overflow;
   if (mm.vmas.size() > sys.config().max_map_count) return Errno::nomem;
+  // do_mmap(): the address is chosen (and checked against mmap_min_addr) before the
+  // mapping type is looked at (seen on 6.18: MAP_FIXED at 0 with no type is EPERM).
+  {
+    const fs::OpenFile* area_file = (flags & kMapAnonymous) ? nullptr : args.file.get();
+    auto area = get_unmapped_area(mm, area_file, addr, len, pgoff, flags);
+    if (!area) return area.error();
+    addr = *area;
+    if ((flags & kMapFixedNoreplace) && mm.vmas.find_intersecting(addr, addr + len)) return Errno::exist;
+  }
 
   std::uint64_t vm_flags = prot_to_vm_flags(args.prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
   if (flags & kMapGrowsdown) vm_flags |= VM_GROWSDOWN;
@@ -206,6 +215,10 @@ Result<VirtAddr> do_mmap(AddressSpace& mm, const MmapArgs& args, FaultTally* tal
   const int type = flags & kMapType;
   if (file) {
     const fs::Inode& inode = *file->inode;
+    // file_mmap_ok(): the mapping must end within MAX_LFS_FILESIZE (seen on 6.18:
+    // offset 0xfffffffffffff000, two pages, EOVERFLOW).
+    constexpr std::uint64_t kMaxLfsFilesize = 0x7fffffffffffffffULL;
+    if (pgoff > (kMaxLfsFilesize - len) >> kPageShift) return Errno::overflow;
     switch (type) {
       case kMapShared:
       case kMapSharedValidate:
@@ -225,9 +238,10 @@ Result<VirtAddr> do_mmap(AddressSpace& mm, const MmapArgs& args, FaultTally* tal
         return Errno::inval;
     }
   } else {
+    // do_mmap(): the anonymous switch knows MAP_SHARED and MAP_PRIVATE only, so
+    // MAP_SHARED_VALIDATE | MAP_ANONYMOUS is EINVAL (seen on 6.18).
     switch (type) {
       case kMapShared:
-      case kMapSharedValidate:
         if (vm_flags & VM_GROWSDOWN) return Errno::inval;
         pgoff = 0;
         vm_flags |= VM_SHARED | VM_MAYSHARE;
@@ -240,10 +254,6 @@ Result<VirtAddr> do_mmap(AddressSpace& mm, const MmapArgs& args, FaultTally* tal
   }
   if ((flags & kMapNoreserve) && sys.config().overcommit_memory != 2) vm_flags |= VM_NORESERVE;
 
-  auto area = get_unmapped_area(mm, file.get(), addr, len, pgoff, flags);
-  if (!area) return area.error();
-  addr = *area;
-  if ((flags & kMapFixedNoreplace) && mm.vmas.find_intersecting(addr, addr + len)) return Errno::exist;
   if (!file && type == kMapPrivate) pgoff = addr >> kPageShift;
 
   if (!file && (vm_flags & VM_SHARED)) {
@@ -277,7 +287,10 @@ Result<void> populate_range(AddressSpace& mm, VirtAddr start, VirtAddr end, Faul
     hw::Pte* pte = pte_lookup(mm, va);
     if (pte && hw::pte_present(*pte) && (!write || hw::pte_write(*pte))) continue;
     FaultResult r = handle_mm_fault(mm, *vma, va, write);
-    if (r.counts_for_task() && tally) (r.major ? tally->major : tally->minor)++;
+    // __mm_populate() retries a fault that dropped the lock for I/O without
+    // FAULT_FLAG_TRIED, so mm_account_fault() counts the retry minor (seen on 6.18:
+    // MAP_POPULATE of an uncached file range, minflt only).
+    if (r.counts_for_task() && tally) ++tally->minor;
     if (!r.ok()) return r.signal.signo == Signal::sigbus ? Errno::fault : Errno::nomem;
   }
   return {};

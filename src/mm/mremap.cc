@@ -57,9 +57,16 @@ Result<VirtAddr> move_vma(AddressSpace& mm, Vma* vma, VirtAddr old_addr, std::ui
   MemorySystem& sys = mm.sys();
   if (mm.vmas.size() + 3 >= sys.config().max_map_count) return Errno::nomem;
   const std::int64_t new_pages = static_cast<std::int64_t>(new_len >> kPageShift);
-  if ((vma->flags & VM_ACCOUNT) && !sys.vm_enough_memory(new_pages, mm.total_vm, mm.cap_sys_admin)) {
+  // vrm_charge(): only the growth is checked and charged, unless MREMAP_DONTUNMAP keeps
+  // the old range charged too. The moved part's charge goes with it: it is added back
+  // here and released by the unmap of the old range (unmap_source_vma() hides
+  // VM_ACCOUNT from that unmap instead), so the new VMA carries new_pages in all.
+  const std::int64_t old_pages = static_cast<std::int64_t>(old_len >> kPageShift);
+  const std::int64_t charge = (flags & kMremapDontunmap) ? new_pages : new_pages - old_pages;
+  if ((vma->flags & VM_ACCOUNT) && !sys.vm_enough_memory(charge, mm.total_vm, mm.cap_sys_admin)) {
     return Errno::nomem;
   }
+  if ((vma->flags & VM_ACCOUNT) && charge != new_pages) sys.vm_unacct_memory(charge - new_pages);
   // copy_vma()
   auto copy = std::make_unique<Vma>();
   copy->start = new_addr;
@@ -84,7 +91,9 @@ Result<VirtAddr> move_vma(AddressSpace& mm, Vma* vma, VirtAddr old_addr, std::ui
   if (flags_copy & VM_LOCKED) mm.locked_vm += new_len >> kPageShift;
   if (flags & kMremapDontunmap) {
     // The old range stays mapped, empty; it keeps its own commit charge.
-  } else {
+  } else if (old_len != 0) {
+    // old_len 0 duplicates a shared mapping: do_vmi_munmap() refuses the empty range
+    // and the original stays whole.
     (void)unmap_range(mm, old_addr, old_addr + old_len);
   }
   mm.hiwater_vm = hiwater_vm;  // the brief double mapping does not count in VmPeak
@@ -103,6 +112,14 @@ Result<VirtAddr> do_mremap(AddressSpace& mm, VirtAddr addr, std::uint64_t old_le
   old_len = page_align_up(old_len);
   new_len = page_align_up(new_len);
   if (new_len == 0) return Errno::inval;
+  if (new_len > mm.task_size) return Errno::inval;  // check_mremap_params(), also without MREMAP_FIXED
+  // check_mremap_params() (6.17+): the target's checks come before the old range is
+  // looked up (seen on 6.18: an overlapping MREMAP_FIXED of an unmapped range is EINVAL).
+  if ((flags & (kMremapFixed | kMremapDontunmap)) &&
+      (new_addr > mm.task_size - new_len || !page_aligned(new_addr) ||
+       (addr + old_len > new_addr && new_addr + new_len > addr))) {
+    return Errno::inval;
+  }
   Vma* vma = mm.vmas.find_containing(addr);
   if (vma == nullptr) return Errno::fault;
 
@@ -111,6 +128,9 @@ Result<VirtAddr> do_mremap(AddressSpace& mm, VirtAddr addr, std::uint64_t old_le
     if (new_len > mm.task_size || new_addr > mm.task_size - new_len) return Errno::inval;
     if (addr + old_len > new_addr && new_addr + new_len > addr) return Errno::inval;  // overlap
     if (mm.vmas.size() + 2 >= mm.sys().config().max_map_count - 3) return Errno::nomem;
+    // check_prep_vma() (6.17+): the old range is checked before anything is unmapped
+    // (seen on 6.18: an old range past its VMA is EFAULT and the target stays mapped).
+    if (auto v = vma_to_resize(mm, addr, old_len, new_len); !v) return v.error();
     if (flags & kMremapFixed) {
       auto r = unmap_range(mm, new_addr, new_addr + new_len);
       if (!r) return r.error();

@@ -22,6 +22,11 @@ hw::Pte* pte_alloc(AddressSpace& mm, VirtAddr va);
 // tables without visiting their range.
 template <class Fn>
 void for_each_pte(AddressSpace& mm, VirtAddr start, VirtAddr end, Fn&& fn);
+// Calls fn(va, ptes, n) for every leaf table present over [start, end): ptes[0] is
+// the entry for `va`, and the n entries from it are in the range (empty ones too).
+// For loops that work a table at a time (fork's copy).
+template <class Fn>
+void for_each_pte_table(AddressSpace& mm, VirtAddr start, VirtAddr end, Fn&& fn);
 
 // free_pgtables(): after [start, end) was unmapped, frees the tables whose whole span
 // lies between `floor` (end of the previous VMA, or 0) and `ceiling` (start of the
@@ -30,11 +35,20 @@ void free_pgtables(AddressSpace& mm, VirtAddr start, VirtAddr end, VirtAddr floo
 // Frees every table, the PGD included (exit_mmap).
 void free_all_pgtables(AddressSpace& mm);
 
-// Implementation detail of for_each_pte.
+// Implementation detail of for_each_pte and for_each_pte_table.
 hw::Pte* table_of(AddressSpace& mm, Pfn pfn);
 
 template <class Fn>
 void for_each_pte(AddressSpace& mm, VirtAddr start, VirtAddr end, Fn&& fn) {
+  for_each_pte_table(mm, start, end, [&fn](VirtAddr va, hw::Pte* ptes, std::uint64_t n) {
+    for (std::uint64_t i = 0; i < n; ++i, va += kPageSize) {
+      if (!hw::pte_none(ptes[i])) fn(va, ptes[i]);
+    }
+  });
+}
+
+template <class Fn>
+void for_each_pte_table(AddressSpace& mm, VirtAddr start, VirtAddr end, Fn&& fn) {
   VirtAddr va = start;
   while (va < end) {
     // Descend to the leaf table covering va; skip a whole missing span at once.
@@ -54,10 +68,9 @@ void for_each_pte(AddressSpace& mm, VirtAddr start, VirtAddr end, Fn&& fn) {
     }
     const VirtAddr table_end = (va & ~(hw::level_span(2) - 1)) + hw::level_span(2);
     const VirtAddr stop = end < table_end ? end : table_end;
-    for (; va < stop; va += kPageSize) {
-      hw::Pte& pte = table[hw::table_index(va, 3)];
-      if (!hw::pte_none(pte)) fn(va, pte);
-    }
+    const std::uint64_t n = (stop - va + kPageSize - 1) >> kPageShift;
+    fn(va, &table[hw::table_index(va, 3)], n);
+    va += n << kPageShift;
   }
 }
 

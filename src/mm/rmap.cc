@@ -20,13 +20,6 @@ void rmap_add_new_anon(MemorySystem& sys, Pfn pfn, Vma& vma, VirtAddr addr) {
   sys.lru().add(pfn);
 }
 
-void rmap_dup(MemorySystem& sys, Pfn pfn) {
-  Frame& f = sys.frame(pfn);
-  ++f.mapcount;
-  ++f.refcount;
-  f.clear(PG_anon_exclusive);
-}
-
 void rmap_add_file(MemorySystem& sys, Pfn pfn) {
   Frame& f = sys.frame(pfn);
   if (f.mapcount++ == 0) ++sys.stat()[NodeStat::nr_file_mapped];

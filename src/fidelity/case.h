@@ -1,0 +1,26 @@
+// The fidelity harness's case files: a named sequence of steps over one or more
+// processes, with symbolic addresses, run the same way on the host kernel and on vmlab.
+// See docs/fidelity.md for the format.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace vmlab::fidelity {
+
+struct Case {
+  std::string name;
+  std::string origin;       // the file it came from ("" for generated cases)
+  std::string description;
+  nlohmann::json steps;     // an array of step objects, interpreted by the driver
+};
+
+// A case file holds one case (an object with "name" and "steps"), an array of them, or
+// {"cases": [...]}. Throws std::runtime_error naming the file and the problem.
+std::vector<Case> parse_cases(const nlohmann::json& j, const std::string& origin);
+// Every *.json file under `path` (a file or a directory, recursively, sorted by path).
+std::vector<Case> load_cases(const std::string& path);
+
+}  // namespace vmlab::fidelity

@@ -1,0 +1,346 @@
+#include "fidelity/fidelity.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "fidelity/compare.h"
+#include "fidelity/driver.h"
+#include "fidelity/vmlab_backend.h"
+
+#ifndef VMLAB_FIDELITY_CASES_DIR
+#define VMLAB_FIDELITY_CASES_DIR ""
+#endif
+#ifndef VMLAB_NATIVE_RUNNER_PATH
+#define VMLAB_NATIVE_RUNNER_PATH ""
+#endif
+
+namespace vmlab::fidelity {
+
+namespace {
+constexpr int kCaseTimeoutMs = 120000;
+
+// Set by SIGINT/SIGTERM during a run: the run stops after the current case and cleans up.
+volatile sig_atomic_t g_stop = 0;
+void on_stop(int) { g_stop = 1; }
+
+std::uint64_t now_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+Record failed(const Case& c, const std::string& why) {
+  Record r;
+  r.name = c.name;
+  r.error = why;
+  return r;
+}
+}  // namespace
+
+std::string default_cases_dir() {
+  if (const char* e = std::getenv("VMLAB_FIDELITY_CASES")) return e;
+  return VMLAB_FIDELITY_CASES_DIR;
+}
+
+std::string default_native_runner() {
+  if (const char* e = std::getenv("VMLAB_NATIVE_RUNNER")) return e;
+  // Beside the running program, else where the build put it.
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (auto dir : {self.parent_path(), self.parent_path().parent_path() / "fidelity",
+                     self.parent_path().parent_path() / "src" / "fidelity"}) {
+      auto p = dir / "vmlab-native-runner";
+      if (std::filesystem::exists(p, ec)) return p.string();
+    }
+  }
+  return VMLAB_NATIVE_RUNNER_PATH;
+}
+
+Record run_native(const Case& c, const std::string& runner, const std::string& workdir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(workdir, ec);
+  const std::string case_file = workdir + "/case.json";
+  {
+    std::ofstream f(case_file);
+    nlohmann::json j{{"name", c.name}, {"steps", c.steps}};
+    f << j.dump();
+  }
+  const std::string dir = workdir + "/files";
+  fs::create_directories(dir, ec);
+  int out_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return failed(c, "pipe failed");
+  const std::string err_file = workdir + "/stderr";
+  std::cout.flush();
+  std::cerr.flush();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    return failed(c, "fork failed");
+  }
+  if (pid == 0) {
+    ::setpgid(0, 0);  // its own group: whatever it leaves running is killed with it
+    ::dup2(out_pipe[1], 1);
+    int e = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (e >= 0) ::dup2(e, 2);
+    ::execl(runner.c_str(), runner.c_str(), "--dir", dir.c_str(), case_file.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ::setpgid(pid, pid);
+  ::close(out_pipe[1]);
+  std::string output;
+  bool timed_out = false;
+  const std::uint64_t deadline = now_ms() + kCaseTimeoutMs;
+  char buf[65536];
+  for (;;) {
+    const std::uint64_t t = now_ms();
+    if (t >= deadline || g_stop) {
+      timed_out = true;
+      break;
+    }
+    pollfd pfd{out_pipe[0], POLLIN, 0};
+    int pr = ::poll(&pfd, 1, static_cast<int>(std::min<std::uint64_t>(deadline - t, 1000)));
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr <= 0) continue;
+    ssize_t n = ::read(out_pipe[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    output.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(out_pipe[0]);
+  ::kill(-pid, SIGKILL);  // the runner's group: nothing of the case outlives it
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::string err_text;
+  {
+    std::ifstream f(err_file);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    err_text = ss.str();
+  }
+  fs::remove_all(workdir, ec);
+  if (timed_out) return failed(c, "native runner timed out");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string why = WIFSIGNALED(status) ? fmt::format("native runner killed by signal {}", WTERMSIG(status))
+                                          : fmt::format("native runner exited with {}", WEXITSTATUS(status));
+    if (!err_text.empty()) why += ": " + err_text.substr(0, 400);
+    return failed(c, why);
+  }
+  try {
+    auto j = nlohmann::json::parse(output);
+    if (!j.is_array() || j.empty()) return failed(c, "native runner printed no record");
+    return record_from_json(j[0]);
+  } catch (const std::exception& e) {
+    return failed(c, std::string("native runner output unreadable: ") + e.what());
+  }
+}
+
+Record run_vmlab(const Case& c, const MachineConfig& config) {
+  try {
+    VmlabBackend b(config);
+    return run_case(c, b);
+  } catch (const std::exception& e) {
+    return failed(c, std::string("vmlab: ") + e.what());
+  }
+}
+
+std::optional<FidelityOptions> parse_fidelity_args(int argc, char** argv, std::ostream& out, std::ostream& err,
+                                                   int& exit_code) {
+  FidelityOptions o;
+  bool cases_given = false;
+  auto need = [&](int& i, const std::string& flag) -> const char* {
+    if (i + 1 >= argc) {
+      err << "vmlab fidelity: " << flag << " needs a value\n";
+      return nullptr;
+    }
+    return argv[++i];
+  };
+  auto number = [&](const char* s, std::uint64_t& v) {
+    try {
+      std::size_t pos = 0;
+      v = std::stoull(s, &pos, 0);
+      return pos == std::string(s).size();
+    } catch (...) {
+      return false;
+    }
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const char* v = nullptr;
+    if (a == "-h" || a == "--help") {
+      out << "usage: vmlab fidelity [--cases DIR|FILE] [--random N] [--seed S] [--filter TEXT]\n"
+             "                      [--runner PATH] [--dump DIR] [--save-random DIR] [--set key=value] [-v]\n"
+             "Runs fidelity cases on the host kernel and on vmlab and prints every difference.\n";
+      exit_code = 0;
+      return std::nullopt;
+    } else if (a == "--cases") {
+      if (!(v = need(i, a))) break;
+      o.cases = v;
+      cases_given = true;
+    } else if (a == "--random") {
+      if (!(v = need(i, a))) break;
+      if (!number(v, o.random)) {
+        err << "vmlab fidelity: --random needs a number\n";
+        exit_code = 2;
+        return std::nullopt;
+      }
+    } else if (a == "--seed") {
+      if (!(v = need(i, a))) break;
+      if (!number(v, o.seed)) {
+        err << "vmlab fidelity: --seed needs a number\n";
+        exit_code = 2;
+        return std::nullopt;
+      }
+    } else if (a == "--filter") {
+      if (!(v = need(i, a))) break;
+      o.filter = v;
+    } else if (a == "--runner") {
+      if (!(v = need(i, a))) break;
+      o.native_runner = v;
+    } else if (a == "--dump") {
+      if (!(v = need(i, a))) break;
+      o.dump_dir = v;
+    } else if (a == "--save-random") {
+      if (!(v = need(i, a))) break;
+      o.save_random_dir = v;
+    } else if (a == "--set") {
+      if (!(v = need(i, a))) break;
+      o.config_overrides.push_back(v);
+    } else if (a == "-v" || a == "--verbose") {
+      o.verbose = true;
+    } else {
+      err << "vmlab fidelity: unknown argument " << a << "\n";
+      exit_code = 2;
+      return std::nullopt;
+    }
+    if (v == nullptr && a != "-v" && a != "--verbose") {
+    }
+  }
+  if (argc > 1 && std::string(argv[argc - 1]).rfind("--", 0) == 0) {
+    const std::string last = argv[argc - 1];
+    if (last == "--cases" || last == "--random" || last == "--seed" || last == "--filter" || last == "--runner" ||
+        last == "--dump" || last == "--save-random" || last == "--set") {
+      exit_code = 2;
+      return std::nullopt;
+    }
+  }
+  // --random alone runs only the random cases; add --cases to run both.
+  if (o.random > 0 && !cases_given) o.run_corpus = false;
+  if (o.cases.empty()) o.cases = default_cases_dir();
+  return o;
+}
+
+int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err) {
+  std::vector<Case> cases;
+  try {
+    if (o.run_corpus) cases = load_cases(o.cases);
+  } catch (const std::exception& e) {
+    err << "vmlab fidelity: " << e.what() << "\n";
+    return 2;
+  }
+  for (std::uint64_t n = 0; n < o.random; ++n) {
+    cases.push_back(random_case(o.seed, n));
+    if (!o.save_random_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(o.save_random_dir, ec);
+      std::ofstream f(o.save_random_dir + "/" + cases.back().name + ".json");
+      f << nlohmann::json{{"name", cases.back().name}, {"steps", cases.back().steps}}.dump(2) << "\n";
+    }
+  }
+  if (!o.filter.empty()) {
+    std::erase_if(cases, [&](const Case& c) { return c.name.find(o.filter) == std::string::npos; });
+  }
+  MachineConfig config = host_like_config();
+  try {
+    for (const auto& s : o.config_overrides) config.apply_override(s);
+    config.validate();
+  } catch (const std::exception& e) {
+    err << "vmlab fidelity: " << e.what() << "\n";
+    return 2;
+  }
+  const std::string runner = o.native_runner.empty() ? default_native_runner() : o.native_runner;
+  if (runner.empty() || ::access(runner.c_str(), X_OK) != 0) {
+    err << "vmlab fidelity: cannot run the native runner '" << runner
+        << "' (build the vmlab-native-runner target or pass --runner)\n";
+    return 2;
+  }
+  char tmpl[] = "/tmp/vmlab-fidelity-run.XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) {
+    err << "vmlab fidelity: cannot create a temporary directory\n";
+    return 2;
+  }
+  const std::string tmp = tmpl;
+  // Interrupted or writing to a closed pipe, the run still removes what it made.
+  g_stop = 0;
+  struct sigaction sa {}, old_int {}, old_term {}, old_pipe {};
+  sa.sa_handler = on_stop;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, &old_int);
+  ::sigaction(SIGTERM, &sa, &old_term);
+  sa.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &sa, &old_pipe);
+  std::size_t observations = 0, differ = 0, failed_cases = 0, differing_cases = 0;
+  for (std::size_t i = 0; i < cases.size() && !g_stop; ++i) {
+    const Case& c = cases[i];
+    Record lin = run_native(c, runner, tmp + "/" + std::to_string(i));
+    Record vml = run_vmlab(c, config);
+    if (!o.dump_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(o.dump_dir, ec);
+      std::ofstream(o.dump_dir + "/" + c.name + ".linux.json") << record_to_json(lin).dump(1) << "\n";
+      std::ofstream(o.dump_dir + "/" + c.name + ".vmlab.json") << record_to_json(vml).dump(1) << "\n";
+    }
+    if (!lin.error.empty() || !vml.error.empty()) {
+      ++failed_cases;
+      if (!lin.error.empty()) out << c.name << ": FAILED on linux: " << lin.error << "\n";
+      if (!vml.error.empty()) out << c.name << ": FAILED on vmlab: " << vml.error << "\n";
+    }
+    Comparison cmp = compare_records(lin, vml);
+    observations += cmp.observations;
+    differ += cmp.differences.size();
+    if (!cmp.differences.empty()) ++differing_cases;
+    for (const auto& d : cmp.differences) {
+      out << c.name << " " << d.step << " " << d.field << ": linux=" << d.linux_value << " vmlab=" << d.vmlab_value
+          << "\n";
+    }
+    if (o.verbose) {
+      out << c.name << ": " << cmp.observations << " observations, " << cmp.differences.size() << " differ\n";
+    }
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(tmp, ec);
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  ::sigaction(SIGPIPE, &old_pipe, nullptr);
+  if (g_stop) {
+    err << "vmlab fidelity: interrupted\n";
+    return 130;
+  }
+  out << "fidelity: " << cases.size() << " cases, " << observations << " observations, " << differ << " differ\n";
+  if (failed_cases > 0) out << "fidelity: " << failed_cases << " cases failed to run\n";
+  return differ == 0 && failed_cases == 0 ? 0 : 1;
+}
+
+int fidelity_main(int argc, char** argv) {
+  int code = 0;
+  auto o = parse_fidelity_args(argc, argv, std::cout, std::cerr, code);
+  if (!o) return code;
+  return run_fidelity(*o, std::cout, std::cerr);
+}
+
+}  // namespace vmlab::fidelity

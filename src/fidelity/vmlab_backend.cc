@@ -1,0 +1,292 @@
+#include "fidelity/vmlab_backend.h"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cstdio>
+#include <algorithm>
+#include <fstream>
+#include <string>
+#include <stdexcept>
+
+#include "api/machine_state.h"
+#include "fidelity/procmaps.h"
+#include "fs/memfs.h"
+#include "fs/page_cache.h"
+#include "vmlab/mman.h"
+
+namespace vmlab::fidelity {
+
+namespace {
+constexpr std::uint64_t kPage = 4096;
+constexpr const char* kDir = "/fid/";
+
+template <class T>
+std::int64_t raw(const Result<T>& r) {
+  if (!r) return -static_cast<std::int64_t>(errno_value(r.error()));
+  if constexpr (std::is_void_v<T>) {
+    return 0;
+  } else {
+    return static_cast<std::int64_t>(*r);
+  }
+}
+
+bool read_number(const std::string& path, std::int64_t& out) {
+  std::ifstream f(path);
+  std::int64_t v;
+  if (!(f >> v)) return false;
+  out = v;
+  return true;
+}
+// Whether this host's kernel maps the shared zero page on an anonymous read fault:
+// read one untouched page and see whether smaps counts it.
+// The Rss of the /proc/self/smaps entry holding `addr`, in kB.
+std::uint64_t rss_kb_at(std::uint64_t addr) {
+  std::ifstream f("/proc/self/smaps");
+  std::string line;
+  bool in = false;
+  while (std::getline(f, line)) {
+    unsigned long lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 && line.find(':') > line.find(' ')) {
+      in = addr >= lo && addr < hi;
+    } else if (in && line.rfind("Rss:", 0) == 0) {
+      return std::stoull(line.substr(4));
+    }
+  }
+  return 0;
+}
+
+// Whether this host's kernel maps the shared zero page on an anonymous read fault:
+// read one untouched page and see whether smaps counts it.
+bool host_maps_zero_page() {
+  void* p = ::mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return true;
+  const auto a = reinterpret_cast<std::uint64_t>(p);
+  const std::uint64_t before = rss_kb_at(a);
+  (void)*static_cast<volatile char*>(p);
+  const std::uint64_t after = rss_kb_at(a);
+  ::munmap(p, kPage);
+  return after == before;
+}
+}  // namespace
+
+MachineConfig host_like_config() {
+  MachineConfig c;
+  std::int64_t v;
+  if (read_number("/proc/sys/vm/overcommit_memory", v)) c.overcommit_memory = static_cast<int>(v);
+  if (read_number("/proc/sys/vm/overcommit_ratio", v)) c.overcommit_ratio = static_cast<int>(v);
+  if (read_number("/proc/sys/vm/overcommit_kbytes", v)) c.overcommit_kbytes = static_cast<std::uint64_t>(v);
+  if (read_number("/proc/sys/vm/max_map_count", v)) c.max_map_count = static_cast<std::uint32_t>(v);
+  if (read_number("/proc/sys/vm/mmap_min_addr", v)) c.mmap_min_addr = static_cast<std::uint64_t>(v);
+  // The read-ahead of the block device holding /tmp, where the native runner's files are.
+  struct stat st {};
+  if (::stat("/tmp", &st) == 0) {
+    const std::string dev = std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
+    if (read_number("/sys/dev/block/" + dev + "/queue/read_ahead_kb", v) ||
+        read_number("/sys/dev/block/" + dev + "/../queue/read_ahead_kb", v)) {
+      c.read_ahead_kb = static_cast<std::uint64_t>(v);
+    }
+  }
+  // Stock Linux maps the shared zero page on an anonymous read fault; a kernel that
+  // forbids it (as the reference says CI's may) maps a private zeroed page. Ask the host.
+  c.zero_page = host_maps_zero_page();
+  return c;
+}
+
+VmlabBackend::VmlabBackend(const MachineConfig& config) : config_(config) {}
+VmlabBackend::~VmlabBackend() = default;
+
+Process& VmlabBackend::p(int slot) {
+  if (!procs_[slot]) throw std::runtime_error("no process in slot " + std::to_string(slot));
+  return *procs_[slot];
+}
+
+void VmlabBackend::start() {
+  m_ = std::make_unique<Machine>(config_);
+  (void)m_->mkdir("/fid");
+  (void)m_->write_file(std::string(kDir) + ".fence", std::string(kPage, 'f'));
+  procs_[0] = m_->spawn("fidelity");
+  Process& p0 = *procs_[0];
+  // The fence, as the native runner builds it: [kFenceTop, stack - 2 MiB) filled.
+  std::uint64_t stack_start = 0;
+  for (const ProcVma& v : parse_smaps(p0.proc("maps"))) {
+    if (v.name == "[stack]") stack_start = v.start;
+  }
+  if (stack_start == 0) throw std::runtime_error("vmlab process has no [stack]");
+  auto fd = p0.open(std::string(kDir) + ".fence", kORdonly);
+  if (!fd) throw std::runtime_error("cannot open the fence file");
+  auto r = p0.mmap(kFenceTop, stack_start - (2 << 20) - kFenceTop, kProtNone, kMapPrivate | kMapFixedNoreplace, *fd, 0);
+  if (!r) throw std::runtime_error("cannot map the fence: " + std::string(errno_name(r.error())));
+  (void)p0.close(*fd);
+  brk0_ = p0.brk(0);
+  base_min_[0] = p0.minflt();
+  base_maj_[0] = p0.majflt();
+}
+
+std::int64_t VmlabBackend::mmap(int slot, std::uint64_t addr, std::uint64_t len, int prot, int flags,
+                                const FileArg* file, std::uint64_t off) {
+  Process& pr = p(slot);
+  if (file == nullptr) return raw(pr.mmap(addr, len, prot, flags, -1, off));
+  int fd = 1000;
+  if (file->kind == FileArg::Kind::path) {
+    auto f = pr.open(kDir + file->name, file->open_flags);
+    if (!f) throw std::runtime_error("cannot open " + file->name + ": " + std::string(errno_name(f.error())));
+    fd = *f;
+  } else if (file->kind == FileArg::Kind::directory) {
+    auto f = pr.open("/fid", kORdonly | kODirectory);
+    if (!f) throw std::runtime_error("cannot open /fid");
+    fd = *f;
+  }
+  std::int64_t r = raw(pr.mmap(addr, len, prot, flags, fd, off));
+  if (file->kind != FileArg::Kind::bad_fd) (void)pr.close(fd);
+  return r;
+}
+
+std::int64_t VmlabBackend::munmap(int slot, std::uint64_t addr, std::uint64_t len) { return raw(p(slot).munmap(addr, len)); }
+std::int64_t VmlabBackend::mprotect(int slot, std::uint64_t addr, std::uint64_t len, int prot) {
+  return raw(p(slot).mprotect(addr, len, prot));
+}
+std::int64_t VmlabBackend::madvise(int slot, std::uint64_t addr, std::uint64_t len, int advice) {
+  return raw(p(slot).madvise(addr, len, advice));
+}
+std::int64_t VmlabBackend::msync(int slot, std::uint64_t addr, std::uint64_t len, int flags) {
+  return raw(p(slot).msync(addr, len, flags));
+}
+std::int64_t VmlabBackend::mremap(int slot, std::uint64_t addr, std::uint64_t old_len, std::uint64_t new_len, int flags,
+                                  std::uint64_t new_addr) {
+  return raw(p(slot).mremap(addr, old_len, new_len, flags, new_addr));
+}
+std::uint64_t VmlabBackend::brk(int slot, std::uint64_t addr) { return p(slot).brk(addr); }
+
+AccessOutcome VmlabBackend::access(int slot, std::uint64_t addr, std::uint64_t len, std::string_view data, bool write) {
+  // The native runner accesses byte by byte: one page at a time here, so that a
+  // signal on a later page leaves the earlier pages done, as there.
+  Process& pr = p(slot);
+  AccessOutcome o;
+  if (write) len = data.size();
+  for (std::uint64_t done = 0; done < len;) {
+    const std::uint64_t a = addr + done;
+    const std::uint64_t n = std::min(len - done, kPage - (a & (kPage - 1)));
+    SigInfo s;
+    if (write) {
+      auto r = pr.write_bytes(a, {reinterpret_cast<const std::uint8_t*>(data.data()) + done, n});
+      if (!r) s = r.error();
+    } else {
+      auto r = pr.read_string(a, n);
+      if (!r) s = r.error();
+      else o.bytes += *r;
+    }
+    if (s.signo != Signal::none) {
+      o.signo = static_cast<int>(s.signo), o.code = s.code, o.addr = s.addr;
+      o.bytes.clear();
+      break;
+    }
+    done += n;
+  }
+  return o;
+}
+
+AccessOutcome VmlabBackend::touch(int slot, std::uint64_t addr, std::uint64_t pages, bool write, std::uint8_t value) {
+  Process& pr = p(slot);
+  AccessOutcome o;
+  for (std::uint64_t i = 0; i < pages; ++i) {
+    const std::uint64_t a = addr + i * kPage;
+    SigInfo s;
+    if (write) {
+      auto r = pr.store<std::uint8_t>(a, value);
+      if (!r) s = r.error();
+    } else {
+      auto r = pr.load<std::uint8_t>(a);
+      if (!r) s = r.error();
+    }
+    if (s.signo != Signal::none) {
+      o.signo = static_cast<int>(s.signo), o.code = s.code, o.addr = s.addr;
+      break;
+    }
+    o.done = i + 1;
+  }
+  return o;
+}
+
+std::int64_t VmlabBackend::file_create(int slot, const std::string& name, std::uint64_t size, Fill fill,
+                                       const std::string& text) {
+  Process& pr = p(slot);
+  const std::string path = kDir + name;
+  if (fill == Fill::zero) {
+    auto fd = pr.open(path, kORdwr | kOCreat | kOTrunc);
+    if (!fd) return raw(fd);
+    std::int64_t r = raw(pr.ftruncate(*fd, size));
+    (void)pr.close(*fd);
+    return r;
+  }
+  std::string contents;
+  if (fill == Fill::text) {
+    contents = text;
+    contents.resize(size, '\0');
+  } else {
+    contents.resize(size);
+    for (std::uint64_t i = 0; i < size; ++i) contents[i] = pattern_byte(i);
+  }
+  return raw(m_->write_file(path, contents));
+}
+
+std::int64_t VmlabBackend::file_write(int slot, const std::string& name, std::uint64_t off, const std::string& data) {
+  (void)slot;
+  auto inode = m_->state().kernel.rootfs().lookup(kDir + name);
+  if (!inode) return -static_cast<std::int64_t>(errno_value(inode.error()));
+  auto r = fs::file_write(m_->state().sys, **inode, off, reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
+  return raw(r);
+}
+
+std::int64_t VmlabBackend::file_truncate(int slot, const std::string& name, std::uint64_t size) {
+  Process& pr = p(slot);
+  auto fd = pr.open(kDir + name, kOWronly);
+  if (!fd) return raw(fd);
+  std::int64_t r = raw(pr.ftruncate(*fd, size));
+  (void)pr.close(*fd);
+  return r;
+}
+
+std::int64_t VmlabBackend::file_evict(int slot, const std::string& name) {
+  Process& pr = p(slot);
+  auto fd = pr.open(kDir + name, kORdonly);
+  if (!fd) return raw(fd);
+  std::int64_t r = raw(pr.fsync(*fd));
+  (void)pr.close(*fd);
+  auto inode = m_->state().kernel.rootfs().lookup(kDir + name);
+  if (inode) (void)fs::page_cache_invalidate(m_->state().sys, **inode, 0, ~std::uint64_t{0} >> 13);
+  return r;
+}
+
+std::int64_t VmlabBackend::file_unlink(int slot, const std::string& name) { return raw(p(slot).unlink(kDir + name)); }
+
+std::int64_t VmlabBackend::fork(int slot, int child_slot) {
+  auto r = p(slot).fork();
+  if (!r) return -static_cast<std::int64_t>(errno_value(r.error()));
+  procs_[child_slot] = *r;
+  base_min_[child_slot] = base_maj_[child_slot] = 0;
+  return 0;
+}
+
+void VmlabBackend::exit(int slot, int code) { p(slot).exit(code); }
+
+std::int64_t VmlabBackend::wait(int slot, int child_slot) {
+  const int pid = p(child_slot).pid();
+  auto r = p(slot).wait(pid);
+  procs_[child_slot].reset();
+  if (!r) return -static_cast<std::int64_t>(errno_value(r.error()));
+  return r->status;
+}
+
+ObserveOutcome VmlabBackend::observe(int slot) {
+  Process& pr = p(slot);
+  ObserveOutcome o;
+  o.minflt = pr.minflt() - base_min_[slot];
+  o.majflt = pr.majflt() - base_maj_[slot];
+  o.maps = pr.proc("maps");
+  o.smaps = pr.proc("smaps");
+  return o;
+}
+
+}  // namespace vmlab::fidelity
