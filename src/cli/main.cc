@@ -11,6 +11,7 @@
 
 #include "cli/demos/demos.h"
 #include "cli/machine_options.h"
+#include "fidelity/fidelity.h"
 
 namespace {
 
@@ -81,6 +82,10 @@ int run_demos(const vmlab::MachineConfig& config, const std::string& name, bool 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `vmlab fidelity ...` has options of its own (see src/fidelity/fidelity.h): it is
+  // handed over whole, before the machine options are parsed.
+  if (argc >= 2 && std::string_view(argv[1]) == "fidelity") return vmlab::fidelity::fidelity_main(argc - 1, argv + 1);
+
   CLI::App app{
       "vmlab: the Linux virtual-memory system, simulated in user space. Runs the classic\n"
       "experiments (file mapping, demand paging, copy-on-write, shared versus private\n"
@@ -97,7 +102,9 @@ int main(int argc, char** argv) {
       "  vmlab demo                          run the four experiments in order\n"
       "  vmlab demo cow --json               one experiment, as JSON\n"
       "  vmlab demo --config configs/small.toml --set vm.zero_page=false\n"
-      "  vmlab config --set memory.ram=512M  print the effective machine as TOML");
+      "  vmlab config --set memory.ram=512M  print the effective machine as TOML\n"
+      "  vmlab fidelity [--cases DIR] [--random N --seed S]\n"
+      "                                      run cases side by side with the host kernel");
 
   CLI::App* demo = app.add_subcommand("demo", "Run the classic experiments (all four, or the one named)");
   std::string name;

@@ -6,11 +6,11 @@
 #include <cstdint>
 
 #include "hw/pte.h"
+#include "mm/address_space.h"
 #include "vmlab/units.h"
 
 namespace vmlab::mm {
 
-class AddressSpace;
 class MemorySystem;
 
 // The leaf entry for `va`, or null when an upper level is missing.
