@@ -14,8 +14,9 @@ namespace {
 class MemFsTest : public ::testing::Test {
  protected:
   MemFsTest() : fs_((8 << 8) | 1, [this](Inode& i) { evicted_.push_back(i.ino); }) {}
-  MemFs fs_;
+  // Declared first so it outlives fs_, whose inodes report to it as they go.
   std::vector<std::uint64_t> evicted_;
+  MemFs fs_;
 };
 
 TEST_F(MemFsTest, RootIsAnEmptyDirectoryInodeTwo) {
