@@ -13,12 +13,12 @@ namespace vmlab::obs {
 
 // How a page fault was resolved (the handler that did the work in mm/memory.c).
 enum class FaultKind : std::uint8_t {
-  demand_zero,   // do_anonymous_page: a new zeroed page
+  demand_zero,   // a new zeroed page: do_anonymous_page, or wp_page_copy replacing the zero page
   zero_page,     // do_anonymous_page: the shared zero page mapped read-only
   file,          // do_read_fault: a page-cache page mapped (fault-around included)
   file_cow,      // do_cow_fault: a private copy of a file page
   shared_write,  // do_shared_fault / wp_page_shared: a shared file page made writable
-  cow_copy,      // do_wp_page -> wp_page_copy: copy-on-write
+  cow_copy,      // do_wp_page -> wp_page_copy of a real page: copy-on-write
   cow_reuse,     // do_wp_page -> wp_page_reuse: the only user keeps the page
   spurious,      // the PTE already allowed it: only young/dirty were set
   sigsegv,       // no VMA, or the VMA forbids the access
