@@ -279,6 +279,9 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
         << "' (build the vmlab-native-runner target or pass --runner)\n";
     return 2;
   }
+  // The host settings vmlab copies, so a difference can be traced to them.
+  out << "host: vm.overcommit_memory=" << config.overcommit_memory << " vm.zero_page=" << config.zero_page
+      << " vm.read_ahead_kb=" << config.read_ahead_kb << "\n";
   char tmpl[] = "/tmp/vmlab-fidelity-run.XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) {
     err << "vmlab fidelity: cannot create a temporary directory\n";

@@ -39,8 +39,6 @@ bool read_number(const std::string& path, std::int64_t& out) {
   out = v;
   return true;
 }
-// Whether this host's kernel maps the shared zero page on an anonymous read fault:
-// read one untouched page and see whether smaps counts it.
 // The Rss of the /proc/self/smaps entry holding `addr`, in kB.
 std::uint64_t rss_kb_at(std::uint64_t addr) {
   std::ifstream f("/proc/self/smaps");
@@ -58,16 +56,22 @@ std::uint64_t rss_kb_at(std::uint64_t addr) {
 }
 
 // Whether this host's kernel maps the shared zero page on an anonymous read fault:
-// read one untouched page and see whether smaps counts it.
+// read one untouched page and see whether smaps counts it. The page sits between two
+// PROT_NONE pages of its own so its VMA cannot merge with a neighbour (an allocator's
+// anonymous region, say) whose Rss could change while smaps is being read.
 bool host_maps_zero_page() {
-  void* p = ::mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* p = ::mmap(nullptr, 3 * kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return true;
-  const auto a = reinterpret_cast<std::uint64_t>(p);
-  const std::uint64_t before = rss_kb_at(a);
-  (void)*static_cast<volatile char*>(p);
-  const std::uint64_t after = rss_kb_at(a);
-  ::munmap(p, kPage);
-  return after == before;
+  char* const probe = static_cast<char*>(p) + kPage;
+  bool zero_page = true;
+  if (::mprotect(probe, kPage, PROT_READ | PROT_WRITE) == 0) {
+    const auto a = reinterpret_cast<std::uint64_t>(probe);
+    const std::uint64_t before = rss_kb_at(a);
+    (void)*static_cast<volatile char*>(probe);
+    zero_page = rss_kb_at(a) == before;
+  }
+  ::munmap(p, 3 * kPage);
+  return zero_page;
 }
 }  // namespace
 
