@@ -1,5 +1,7 @@
 #include "vmlab/errno.h"
 
+#include <iterator>
+
 #include "vmlab/signal.h"
 
 namespace vmlab {
@@ -49,14 +51,14 @@ std::string_view errno_name(Errno e) {
 }
 
 std::string_view signal_name(Signal s) {
-  switch (s) {
-    case Signal::none: return "none";
-    case Signal::sigbus: return "SIGBUS";
-    case Signal::sigkill: return "SIGKILL";
-    case Signal::sigsegv: return "SIGSEGV";
-    case Signal::sigchld: return "SIGCHLD";
-  }
-  return "SIG?";
+  static constexpr std::string_view kNames[] = {
+      "none",    "SIGHUP",  "SIGINT",  "SIGQUIT", "SIGILL",  "SIGTRAP", "SIGABRT",   "SIGBUS",
+      "SIGFPE",  "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM",   "SIGTERM",
+      "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG",
+      "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"};
+  const int n = static_cast<int>(s);
+  if (n < 0 || n >= static_cast<int>(std::size(kNames))) return "SIG?";
+  return kNames[n];
 }
 
 }  // namespace vmlab

@@ -1,0 +1,63 @@
+// One RISC-V RV64GC hart running a guest process: the architectural state and the
+// interpreter that advances it. Every instruction fetch goes through the CPU's
+// instruction TLB and every load and store through its data TLB; a translation the
+// MMU refuses goes to the kernel's fault handler exactly as a C++ API access does.
+// The interpreter stops at an ecall (the caller serves the system call), at a
+// signal the guest must receive, or when its instruction budget is spent.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include "vmlab/signal.h"
+
+namespace vmlab::kern {
+class Kernel;
+struct Process;
+}  // namespace vmlab::kern
+
+namespace vmlab::guest::rv64 {
+
+// The registers of one hart, as a signal frame or a fork copies them.
+struct HartState {
+  std::array<std::uint64_t, 32> x{};   // integer registers; x[0] reads as 0
+  std::array<std::uint64_t, 32> f{};   // FP registers, raw bits; singles NaN-boxed
+  std::uint32_t fcsr = 0;              // frm << 5 | fflags
+  std::uint64_t pc = 0;
+  std::uint64_t instret = 0;           // retired instructions (the instret/cycle CSRs)
+  std::uint64_t reservation = ~0ULL;   // LR's reserved address, ~0 when none
+};
+
+enum class StopReason : std::uint8_t {
+  ecall,    // pc points at the ecall; the caller serves it and advances pc by 4
+  signal,   // a fault or trap the guest must receive; pc points at the instruction
+  budget,   // the instruction budget is spent; pc is the next instruction
+};
+
+struct Stop {
+  StopReason reason = StopReason::budget;
+  SigInfo sig;  // for StopReason::signal: SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP
+};
+
+class Hart {
+ public:
+  // Runs on CPU `cpu` of the kernel's MMU.
+  Hart(kern::Kernel& kernel, unsigned cpu = 0);
+  ~Hart();
+  Hart(const Hart&) = delete;
+  Hart& operator=(const Hart&) = delete;
+
+  // Runs `process` from `state` until an ecall, a signal or `budget` retired
+  // instructions. Switches the CPU to the process's address space first.
+  Stop run(kern::Process& process, HartState& state, std::uint64_t budget);
+
+  // fence.i for every hart, exec, riscv_flush_icache: forget decoded code.
+  void invalidate_code();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vmlab::guest::rv64
