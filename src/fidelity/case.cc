@@ -20,9 +20,31 @@ Case one_case(const nlohmann::json& j, const std::string& origin) {
   c.origin = origin;
   c.description = j.value("description", "");
   c.steps = j["steps"];
+  bool expects = false;
   for (const auto& s : c.steps) {
     if (!s.is_object() || !s.contains("op") || !s["op"].is_string()) {
       throw std::runtime_error(origin + ": case " + c.name + ": every step needs an \"op\"");
+    }
+    if (s.contains("expect")) {
+      if (!s["expect"].is_object()) {
+        throw std::runtime_error(origin + ": case " + c.name + ": \"expect\" must map fields to values");
+      }
+      expects = true;
+    }
+  }
+  if (j.contains("linux")) {
+    if (j["linux"] != "rule") throw std::runtime_error(origin + ": case " + c.name + ": \"linux\" can only be \"rule\"");
+    c.linux_rule = true;
+    if (!expects) throw std::runtime_error(origin + ": case " + c.name + ": a rule case needs \"expect\" steps");
+  }
+  if (j.contains("config")) {
+    // The host cannot be reconfigured, so only a rule case may set the machine up.
+    if (!c.linux_rule) {
+      throw std::runtime_error(origin + ": case " + c.name + ": \"config\" needs \"linux\": \"rule\"");
+    }
+    if (!j["config"].is_object()) throw std::runtime_error(origin + ": case " + c.name + ": \"config\" must be an object");
+    for (const auto& [k, v] : j["config"].items()) {
+      c.config.push_back(k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
     }
   }
   return c;

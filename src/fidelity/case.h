@@ -15,6 +15,12 @@ struct Case {
   std::string origin;       // the file it came from ("" for generated cases)
   std::string description;
   nlohmann::json steps;     // an array of step objects, interpreted by the driver
+  // A rule case ("linux": "rule") checks vmlab against Linux's documented rule where
+  // the host cannot show the behaviour (a setting it cannot take, such as a small
+  // machine in overcommit mode 2): its steps carry the expected fields ("expect") and
+  // vmlab runs with `config` (key=value settings) over the host-like configuration.
+  bool linux_rule = false;
+  std::vector<std::string> config;
 };
 
 // A case file holds one case (an object with "name" and "steps"), an array of them, or

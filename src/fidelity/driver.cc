@@ -157,6 +157,9 @@ struct Proc {
   std::uint64_t brk = 0;
   std::uint64_t heap_top = 0;  // highest page-aligned break seen
   bool heap_used = false;
+  // "stack": the lowest address of [stack] when the case first named it. The two sides'
+  // stacks differ in size and contents, so only its growth below that is compared.
+  std::uint64_t stack0 = 0;
   std::uint64_t last_min = 0, last_maj = 0;
 };
 
@@ -223,6 +226,7 @@ class Driver {
 
   std::uint64_t map_start(Proc& p, const std::string& name) {
     if (name == "heap") return brk0_;
+    if (name == "stack") return stack_start(p);
     auto it = p.maps.find(name);
     if (it == p.maps.end()) throw MissingMap{name};
     return it->second.start;
@@ -237,6 +241,20 @@ class Driver {
   struct MissingMap {
     std::string name;
   };
+
+  // The current lowest address of the process's [stack] VMA.
+  std::uint64_t current_stack_start(Proc& p) {
+    ObserveOutcome o = b_.observe(p.slot);
+    for (const ProcVma& v : parse_smaps(o.maps.empty() ? o.smaps : o.maps)) {
+      if (v.name == "[stack]") return v.start;
+    }
+    bad("the process has no [stack]");
+  }
+  std::uint64_t stack_start(Proc& p) {
+    if (p.stack0 == 0) p.stack0 = current_stack_start(p);
+    if (stack_ref_ == 0) stack_ref_ = p.stack0;
+    return p.stack0;
+  }
 
   // A range: "at" or "map"+"page"+"byte"; length "len" (bytes) or "pages" (default:
   // the rest of the mapping).
@@ -270,6 +288,10 @@ class Driver {
     const std::uint64_t to_fence = a > kFenceTop ? a - kFenceTop : kFenceTop - a;
     const std::uint64_t to_brk = a > brk0_ ? a - brk0_ : brk0_ - a;
     if (to_brk < to_fence && to_brk < (std::uint64_t{1} << 30)) return "brk0" + hex_signed(static_cast<std::int64_t>(a - brk0_));
+    // Near the stack (a mapping placed relative to it): the two sides' stacks differ.
+    if (stack_ref_ != 0 && a > kFenceTop && a - kFenceTop > (stack_ref_ > a ? stack_ref_ - a : a - stack_ref_)) {
+      return "stack0" + hex_signed(static_cast<std::int64_t>(a - stack_ref_));
+    }
     return "F" + hex_signed(static_cast<std::int64_t>(a - kFenceTop));
   }
 
@@ -484,6 +506,11 @@ class Driver {
         for (const auto& [n, m] : p.maps) names.push_back(n);
         if (p.heap_used) names.push_back("heap");
       }
+      if (p.stack0 != 0) {
+        for (const ProcVma& v : vmas) {
+          if (v.name == "[stack]") sr.add("stack.grown_pages", std::to_string((p.stack0 - v.start) / kPage));
+        }
+      }
       const std::string prefix = b_.file_prefix();
       for (const auto& n : names) {
         std::uint64_t start, len;
@@ -520,6 +547,7 @@ class Driver {
   const Case& c_;
   Backend& b_;
   std::uint64_t brk0_ = 0;
+  std::uint64_t stack_ref_ = 0;  // the first process's stack0, for addresses near the stack
   std::vector<Proc> procs_;
   bool slots_[kMaxProcs] = {};
 };

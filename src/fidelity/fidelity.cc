@@ -17,6 +17,7 @@
 
 #include "fidelity/compare.h"
 #include "fidelity/driver.h"
+#include "fidelity/rule.h"
 #include "fidelity/vmlab_backend.h"
 
 #ifndef VMLAB_FIDELITY_CASES_DIR
@@ -300,8 +301,23 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
   std::size_t observations = 0, differ = 0, failed_cases = 0, differing_cases = 0;
   for (std::size_t i = 0; i < cases.size() && !g_stop; ++i) {
     const Case& c = cases[i];
-    Record lin = run_native(c, runner, tmp + "/" + std::to_string(i));
-    Record vml = run_vmlab(c, config);
+    Record lin, vml;
+    if (c.linux_rule) {
+      lin = expected_record(c);
+      MachineConfig rule_config = config;
+      try {
+        for (const auto& kv : c.config) rule_config.apply_override(kv);
+        rule_config.validate();
+        vml = restrict_to(run_vmlab(c, rule_config), lin);
+      } catch (const std::exception& e) {
+        vml.name = c.name;
+        vml.error = std::string("config: ") + e.what();
+      }
+      for (std::size_t s = 0; s < lin.steps.size() && s < vml.steps.size(); ++s) lin.steps[s].label = vml.steps[s].label;
+    } else {
+      lin = run_native(c, runner, tmp + "/" + std::to_string(i));
+      vml = run_vmlab(c, config);
+    }
     if (!o.dump_dir.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(o.dump_dir, ec);

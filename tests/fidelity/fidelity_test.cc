@@ -1,5 +1,7 @@
 // The fidelity harness as a test: the corpus in cases/ and 200 random cases must show
 // no difference between the host kernel and vmlab.
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -48,6 +50,39 @@ TEST(Fidelity, ComparerReportsEachField) {
   EXPECT_EQ(c.differences[0].field, "minflt");
   EXPECT_EQ(c.differences[0].linux_value, "1");
   EXPECT_EQ(c.differences[0].vmlab_value, "2");
+}
+
+// A rule case compares vmlab with the values its steps expect, under its own config;
+// a wrong expectation is reported like any difference.
+TEST(Fidelity, RuleCaseChecksExpectations) {
+  const auto rule = [](const char* ret) {
+    return nlohmann::json::parse(std::string(R"({"name": "r", "linux": "rule",
+      "config": {"memory.ram": "64M", "vm.overcommit_memory": 2},
+      "steps": [{"op": "mmap", "map": "A", "pages": 10240, "prot": "rw", "flags": "private|anonymous",
+                 "expect": {"ret": ")") + ret + R"("}}]})");
+  };
+  const std::string dir = ::testing::TempDir() + "/vmlab-rule-cases";
+  std::filesystem::create_directories(dir);
+  for (const char* ret : {"ENOMEM", "EINVAL"}) {
+    std::ofstream(dir + "/r.json") << rule(ret).dump();
+    FidelityOptions o;
+    o.cases = dir;
+    std::ostringstream out, err;
+    const int rc = run_fidelity(o, out, err);
+    if (std::string(ret) == "ENOMEM") {
+      EXPECT_EQ(rc, 0) << out.str() << err.str();
+    } else {
+      EXPECT_NE(out.str().find("r 0:mmap A ret: linux=EINVAL vmlab=ENOMEM"), std::string::npos) << out.str();
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Fidelity, ConfigNeedsRule) {
+  auto j = nlohmann::json::parse(R"({"name": "c", "config": {"vm.overcommit_memory": 2}, "steps": [{"op": "observe"}]})");
+  EXPECT_THROW(parse_cases(j, "x.json"), std::runtime_error);
+  j = nlohmann::json::parse(R"({"name": "c", "linux": "rule", "steps": [{"op": "observe"}]})");
+  EXPECT_THROW(parse_cases(j, "x.json"), std::runtime_error);
 }
 
 TEST(Fidelity, ArgumentParsing) {

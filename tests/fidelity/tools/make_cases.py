@@ -385,6 +385,192 @@ def classic_cases():
     return cs
 
 
+KINDS = [("private-anon", "private|anonymous", None), ("shared-anon", "shared|anonymous", None),
+         ("private-file", "private", "f"), ("shared-file", "shared", "f")]
+
+
+def kind_mmap(m, pages, flags, f, prot="rw", **kw):
+    s = mm(m, pages, prot=prot, flags=flags, **kw)
+    if f:
+        s["file"] = f
+    return s
+
+
+def with_file(f, pages, steps):
+    return ([op("file", name=f, pages=pages)] if f else []) + steps
+
+
+def stack_cases():
+    cs = []
+    cs.append(case("stack-grow-one-page", [obs(), op("load", map="stack", page=-1, len=1), obs(), op("load", map="stack", page=-1, len=1), obs()],
+                   "a read one page below the stack grows it by one page and maps the zero page"))
+    cs.append(case("stack-grow-write", [op("store", map="stack", page=-3, data="deep"), obs(), op("load", map="stack", page=-3, len=4), obs()]))
+    cs.append(case("stack-grow-far", [op("store", map="stack", page=-200, data="x"), obs(), touch("stack", page=-200, pages=200, write=True), obs()],
+                   "one access 200 pages down grows the stack to it; the pages between fault one by one"))
+    cs.append(case("stack-grow-steps", [touch("stack", page=-10, pages=1, write=True), obs(), touch("stack", page=-20, pages=1), obs(),
+                   touch("stack", page=-30, pages=30, write=True), obs()]))
+    cs.append(case("stack-guard-gap-refuses", [mm("A", 4, flags="private|anonymous|fixed_noreplace", at={"map": "stack", "page": -300}),
+                   op("load", map="stack", page=-41, len=1), obs()],
+                   "growing to within stack_guard_gap (256 pages) of an accessible mapping -> SIGSEGV"))
+    cs.append(case("stack-guard-gap-edge", [mm("A", 4, flags="private|anonymous|fixed_noreplace", at={"map": "stack", "page": -300}),
+                   op("load", map="stack", page=-40, len=1), obs()], "exactly stack_guard_gap away is allowed"))
+    cs.append(case("stack-guard-gap-prot-none", [mm("A", 4, prot="none", flags="private|anonymous|fixed_noreplace", at={"map": "stack", "page": -300}),
+                   op("load", map="stack", page=-100, len=1), obs()], "a PROT_NONE neighbour does not count for the gap"))
+    cs.append(case("stack-guard-gap-mprotect", [mm("A", 4, flags="private|anonymous|fixed_noreplace", at={"map": "stack", "page": -300}),
+                   op("load", map="stack", page=-60, len=1), op("mprotect", map="A", prot="none"), op("load", map="stack", page=-60, len=1), obs()]))
+    cs.append(case("stack-fork-inherits-growth", [op("store", map="stack", page=-8, data="s"), op("fork", child="c"),
+                   op("load", map="stack", page=-8, len=1, proc="c"), obs("c"), op("store", map="stack", page=-16, data="t", proc="c"), obs("c"), obs()]))
+    cs.append(case("stack-fork-cow", [touch("stack", page=-4, pages=4, write=True), op("fork", child="c"),
+                   touch("stack", page=-4, pages=4, write=True, proc="c"), obs("c"), touch("stack", page=-4, pages=4, write=True), obs()],
+                   "grown stack pages are copied on write after fork like any private anonymous page"))
+    cs.append(case("stack-below-unmapped-gap", [op("load", map="stack", page=-510, len=1), obs()],
+                   "growing down to just above the fence below the stack"))
+    return cs
+
+
+def rule_cases():
+    """Rule cases: the host cannot show these (its machine is not small, its overcommit
+    mode is not 2), so the expected values are Linux's documented rule
+    (mm/util.c __vm_enough_memory, Documentation/mm/overcommit-accounting.rst)."""
+    cs = []
+    small2 = {"memory.ram": "64M", "vm.overcommit_memory": 2, "vm.overcommit_ratio": 50}
+
+    def rule(name, steps, config, description):
+        c = case(name, steps, description)
+        c["linux"] = "rule"
+        c["config"] = config
+        return c
+
+    def ex(step, **fields):
+        step = dict(step)
+        step["expect"] = {k.replace("__", "."): v for k, v in fields.items()}
+        return step
+
+    mb = 256  # pages per MiB
+    cs.append(rule("overcommit2-private-over-limit", [ex(mm("A", 40 * mb), ret="ENOMEM"), ex(obs(maps=["A"]), **{"vmas.A": "no mapping"})], small2,
+                   "mode 2, CommitLimit about 32 MiB: a 40 MiB private writable mapping is refused"))
+    cs.append(rule("overcommit2-private-under-limit", [mm("A", 8 * mb), ex(obs(), **{"vmas.A": "1", "smaps.A[0].VmFlags": "rd wr mr mw me ac"})], small2,
+                   "8 MiB fits and is charged (VM_ACCOUNT)"))
+    cs.append(rule("overcommit2-readonly-not-charged", [mm("A", 40 * mb, prot="r"), ex(obs(), **{"vmas.A": "1", "smaps.A[0].VmFlags": "rd mr mw me"})], small2,
+                   "a read-only private mapping is not charged"))
+    cs.append(rule("overcommit2-noreserve-still-charged", [ex(mm("A", 40 * mb, flags="private|anonymous|noreserve"), ret="ENOMEM")], small2,
+                   "MAP_NORESERVE is ignored in mode 2"))
+    cs.append(rule("overcommit2-shared-anon", [ex(mm("A", 40 * mb, flags="shared|anonymous"), ret="ENOMEM"), mm("B", 8 * mb, flags="shared|anonymous"),
+                   ex(obs(), **{"vmas.B": "1"})], small2, "shared anonymous memory is charged by shmem"))
+    cs.append(rule("overcommit2-cumulative", [mm("A", 12 * mb), mm("B", 12 * mb), ex(mm("C", 12 * mb), ret="ENOMEM"), ex(obs(maps=["A", "B", "C"]), **{"vmas.A": "1", "vmas.B": "1", "vmas.C": "no mapping"})],
+                   small2, "charges add up: the third 12 MiB mapping passes the limit"))
+    cs.append(rule("overcommit2-munmap-uncharges", [mm("A", 12 * mb), mm("B", 12 * mb), op("munmap", map="A"), mm("C", 12 * mb), ex(obs(), **{"vmas.C": "1"})],
+                   small2, "munmap gives the charge back"))
+    cs.append(rule("overcommit2-mprotect-write", [mm("A", 40 * mb, prot="r"), ex(op("mprotect", map="A", prot="rw"), ret="ENOMEM"),
+                   ex(op("mprotect", map="A", pages=4 * mb, prot="rw"), ret="0"), ex(obs(), **{"vmas.A": "2"})], small2,
+                   "making a private mapping writable charges it"))
+    cs.append(rule("overcommit2-mremap-grow", [mm("A", 8 * mb), ex(op("mremap", map="A", new_pages=40 * mb, flags="maymove"), ret="ENOMEM"),
+                   ex(obs(), **{"vmas.A": "1"})], small2, "growing a charged mapping charges the growth"))
+    cs.append(rule("overcommit2-brk", [ex(op("brk", delta_pages=40 * mb), ret="brk0+0x0"), ex(op("brk", delta_pages=4 * mb), ret="brk0+0x400000")],
+                   small2, "brk past the limit leaves the break where it was"))
+    cs.append(rule("overcommit2-fork", [mm("A", 20 * mb), ex(op("fork", child="c"), ret="ENOMEM")], small2,
+                   "fork charges the child's private writable memory again: 2 x 20 MiB > the limit"))
+    cs.append(rule("overcommit2-shared-file-not-charged", [op("file", name="f", pages=4), mm("A", 40 * mb, flags="shared", file="f"),
+                   ex(obs(), **{"vmas.A": "1"})], small2, "shared file mappings are not charged"))
+    cs.append(rule("overcommit2-private-file-charged", [op("file", name="f", pages=4), ex(mm("A", 40 * mb, flags="private", file="f"), ret="ENOMEM")],
+                   small2, "writable private file mappings are charged"))
+    cs.append(rule("overcommit2-kbytes", [ex(mm("A", 20 * mb), ret="ENOMEM"), mm("B", 8 * mb), ex(obs(), **{"vmas.B": "1"})],
+                   {"memory.ram": "64M", "vm.overcommit_memory": 2, "vm.overcommit_kbytes": 16384},
+                   "overcommit_kbytes replaces the ratio: CommitLimit 16 MiB"))
+    cs.append(rule("overcommit1-always", [mm("A", 4096 * mb), ex(obs(), **{"vmas.A": "1"})], {"memory.ram": "64M", "vm.overcommit_memory": 1},
+                   "mode 1 never refuses"))
+    cs.append(rule("overcommit0-larger-than-ram", [ex(mm("A", 100 * mb), ret="ENOMEM"), mm("B", 40 * mb), ex(obs(), **{"vmas.B": "1"})],
+                   {"memory.ram": "64M", "vm.overcommit_memory": 0},
+                   "mode 0 refuses a single request larger than RAM plus swap"))
+    cs.append(rule("zero-page-read", [mm("A", 4), touch("A"), ex(obs(), minflt="4", **{"smaps.A[0].Rss": "0 kB"}), touch("A", write=True),
+                   ex(obs(), minflt="4", **{"smaps.A[0].Rss": "16 kB", "smaps.A[0].Anonymous": "16 kB"})], {"vm.zero_page": "true"},
+                   "a read maps the shared zero page (not counted in Rss); a write then copies it"))
+    cs.append(rule("zero-page-off-read", [mm("A", 4), touch("A"), ex(obs(), minflt="4", **{"smaps.A[0].Rss": "16 kB"}), touch("A", write=True),
+                   ex(obs(), minflt="0")], {"vm.zero_page": "false"},
+                   "a kernel without the zero page maps a private zeroed page on a read"))
+    cs.append(rule("zero-page-fork", [mm("A", 2), touch("A"), op("fork", child="c"), ex(obs("c"), **{"smaps.A[0].Rss": "0 kB"}),
+                   touch("A", write=True, proc="c"), ex(obs("c"), minflt="2", **{"smaps.A[0].Rss": "8 kB"})], {"vm.zero_page": "true"},
+                   "zero-page PTEs are copied at fork; a write in the child allocates a page"))
+    cs.append(rule("stack-rlimit", [ex(op("load", map="stack", page=-300, len=1), sig="SIGSEGV SEGV_MAPERR at +0x0")],
+                   {"process.stack_rlimit": "1M"}, "growing the stack past RLIMIT_STACK -> SIGSEGV"))
+    return cs
+
+
+def kind_matrix_cases():
+    """Each mapping kind through the same sequences: faults, fork and madvise."""
+    cs = []
+    for kind, flags, f in KINDS:
+        cs.append(case("kind-read-write-" + kind, with_file(f, 4, [kind_mmap("A", 4, flags, f), touch("A"), obs(), touch("A", write=True), obs(),
+                       op("load", map="A", page=3, len=2), obs()])))
+        cs.append(case("kind-readonly-" + kind, with_file(f, 4, [kind_mmap("A", 4, flags, f, prot="r", open="r"), touch("A"), op("store", map="A", data="x"), obs()])))
+        cs.append(case("kind-prot-none-" + kind, with_file(f, 4, [kind_mmap("A", 4, flags, f, prot="none"), op("load", map="A", len=1), obs(),
+                       op("mprotect", map="A", prot="r"), op("load", map="A", len=1), obs()])))
+        for who in ["parent", "child", "both"]:
+            steps = [kind_mmap("A", 4, flags, f), touch("A", write=True, value=3), op("fork", child="c")]
+            if who in ("parent", "both"):
+                steps.append(touch("A", write=True, value=5))
+            if who in ("child", "both"):
+                steps.append(touch("A", write=True, value=7, proc="c"))
+            steps += [op("load", map="A", len=1), op("load", map="A", len=1, proc="c"), obs(), obs("c")]
+            cs.append(case(f"kind-fork-{who}-writes-{kind}", with_file(f, 4, steps)))
+        for advice in ["normal", "random", "sequential", "willneed", "dontfork", "dofork", "cold"]:
+            cs.append(case(f"kind-madvise-{advice}-{kind}", with_file(f, 4, [kind_mmap("A", 4, flags, f), touch("A", write=True),
+                           op("madvise", map="A", page=1, pages=2, advice=advice), obs()])))
+        cs.append(case("kind-munmap-middle-" + kind, with_file(f, 6, [kind_mmap("A", 6, flags, f), touch("A", write=True),
+                       op("munmap", map="A", page=2, pages=2), obs(), op("load", map="A", page=2, len=1), op("load", map="A", page=4, len=1), obs()])))
+        cs.append(case("kind-mprotect-middle-" + kind, with_file(f, 6, [kind_mmap("A", 6, flags, f), touch("A", write=True),
+                       op("mprotect", map="A", page=2, pages=2, prot="r"), obs(), op("store", map="A", page=2, data="x"), op("store", map="A", page=4, data="y"), obs()])))
+        cs.append(case("kind-mremap-move-" + kind, with_file(f, 8, [mm("G", 1), kind_mmap("A", 4, flags, f), op("store", map="A", page=1, data="mv"),
+                       op("mremap", map="A", new_pages=8, flags="maymove"), op("load", map="A", page=1, len=2), obs()])))
+        cs.append(case("kind-mremap-shrink-" + kind, with_file(f, 8, [kind_mmap("A", 8, flags, f), touch("A", write=True),
+                       op("mremap", map="A", new_pages=3), obs(), op("load", map="A", page=5, len=1)])))
+    for kind, flags, f in KINDS[2:]:
+        for sflags in ["sync", "async", "invalidate", "sync|invalidate"]:
+            cs.append(case(f"kind-msync-{sflags.replace('|', '-')}-{kind}", with_file(f, 4, [kind_mmap("A", 4, flags, f), touch("A", write=True),
+                           op("msync", map="A", flags=sflags), obs(), op("load", map="A", len=1), touch("A", write=True), obs()])))
+    return cs
+
+
+def extra_cases():
+    cs = []
+    cs.append(case("mmap-hint-honoured", [mm("A", 8), op("munmap", map="A"), mm("B", 4, at={"map": "A", "page": 2}), obs()]))
+    cs.append(case("mmap-hint-taken-falls-back", [mm("A", 4), mm("B", 4, at={"map": "A"}), obs()]))
+    cs.append(case("mmap-fixed-replaces-touched", [mm("A", 8), touch("A", write=True), mm("B", 2, flags="private|anonymous|fixed", at={"map": "A", "page": 3}),
+                   obs(), op("load", map="A", page=3, len=1)]))
+    cs.append(case("mmap-fixed-noreplace-into-hole", [mm("A", 8), op("munmap", map="A", page=2, pages=2),
+                   mm("B", 2, flags="private|anonymous|fixed_noreplace", at={"map": "A", "page": 2}), obs()]))
+    cs.append(case("mmap-populate-anon", [mm("A", 8, flags="private|anonymous|populate"), obs(), touch("A", write=True), obs()]))
+    cs.append(case("mmap-populate-file-private", [op("file", name="f", pages=8), mm("A", 8, flags="private|populate", file="f"), obs(), touch("A", write=True), obs()]))
+    cs.append(case("mmap-populate-file-shared", [op("file", name="f", pages=8), mm("A", 8, flags="shared|populate", file="f"), obs(), touch("A", write=True), obs()]))
+    cs.append(case("mmap-file-offset-beyond-eof", [op("file", name="f", pages=2), mm("A", 2, prot="r", flags="private", file="f", open="r", offset_pages=4),
+                   op("load", map="A", len=1), obs()]))
+    cs.append(case("mmap-write-only-file-shared", [op("file", name="f", pages=2), mm("A", 2, flags="shared", file="f", open="w")]))
+    cs.append(case("mmap-write-only-file-private", [op("file", name="f", pages=2), mm("A", 2, prot="r", flags="private", file="f", open="w")]))
+    cs.append(case("brk-shrink-then-touch", [op("brk", delta_pages=4), touch("heap", write=True), op("brk", delta_pages=-2),
+                   op("load", at={"map": "heap", "page": 3}, len=1), obs()]))
+    cs.append(case("brk-grow-after-mmap-below", [op("brk", delta_pages=2), touch("heap", write=True), op("brk", delta_pages=6), touch("heap", write=True), obs()]))
+    cs.append(case("brk-fork-child-grows", [op("brk", delta_pages=2), op("fork", child="c"), op("brk", delta_pages=4, proc="c"),
+                   touch("heap", write=True, proc="c"), obs("c"), obs()]))
+    cs.append(case("fork-three-generations-reuse", [mm("A", 4), touch("A", write=True), op("fork", child="c"), op("fork", proc="c", child="g"),
+                   op("exit", proc="g"), touch("A", write=True, proc="c"), obs("c"), op("exit", proc="c"), touch("A", write=True), obs()],
+                   "with the grandchild and child gone, the parent reuses its pages"))
+    cs.append(case("fork-child-unmaps", [mm("A", 4), touch("A", write=True), op("fork", child="c"), op("munmap", map="A", proc="c"),
+                   touch("A", write=True), obs()], "the child's munmap drops its references: the parent reuses"))
+    cs.append(case("fork-dontneed-in-child", [mm("A", 4), touch("A", write=True, value=9), op("fork", child="c"),
+                   op("madvise", map="A", advice="dontneed", proc="c"), op("load", map="A", len=1, proc="c"), op("load", map="A", len=1), obs("c"), obs()]))
+    cs.append(case("file-private-cow-then-truncate", [op("file", name="f", pages=4), mm("F", 4, flags="private", file="f"),
+                   op("store", map="F", page=3, data="p"), op("truncate", name="f", pages=1), op("load", map="F", page=3, len=1), obs()],
+                   "a private copy beyond the new EOF survives truncation"))
+    cs.append(case("file-shared-write-then-read-syscall", [op("file", name="f", pages=2), mm("F", 2, flags="shared", file="f"),
+                   op("store", map="F", off=5, data="VIA-MMAP"), op("munmap", map="F"), mm("G", 2, prot="r", flags="shared", file="f", open="r"),
+                   op("load", map="G", off=5, len=8), obs()]))
+    cs.append(case("vma-merge-after-munmap-refill", [mm("A", 6), touch("A", write=True), op("munmap", map="A", page=2, pages=2),
+                   mm("B", 2, flags="private|anonymous|fixed", at={"map": "A", "page": 2}), obs()],
+                   "a fresh anonymous VMA between two with an anon_vma merges with them"))
+    cs.append(case("vma-split-count-mprotect-alternate", [mm("A", 10)] + [op("mprotect", map="A", page=i, pages=1, prot="r") for i in range(0, 10, 2)] + [obs()]))
+    return cs
+
+
 FAMILIES = {
     "gen-mmap": mmap_errors,
     "gen-munmap": munmap_cases,
@@ -397,6 +583,10 @@ FAMILIES = {
     "gen-fork": fork_cases,
     "gen-vma": vma_cases,
     "gen-classic": classic_cases,
+    "gen-stack": stack_cases,
+    "gen-rule": rule_cases,
+    "gen-kinds": kind_matrix_cases,
+    "gen-extra": extra_cases,
 }
 
 
