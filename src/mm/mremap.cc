@@ -73,6 +73,9 @@ Result<VirtAddr> move_vma(AddressSpace& mm, Vma* vma, VirtAddr old_addr, std::ui
   copy->end = new_addr + new_len;
   copy->flags = vma->flags;
   copy->pgoff = vma->page_index(old_addr);
+  // An anonymous VMA never faulted in takes the pgoff of its new place, so that it can
+  // merge with new neighbours there (copy_vma()).
+  if (vma->is_anonymous() && vma->anon_vma == nullptr) copy->pgoff = new_addr >> kPageShift;
   copy->file = vma->file;
   copy->anon_name = vma->anon_name;
   copy->writenotify = vma->writenotify;
