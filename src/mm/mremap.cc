@@ -104,6 +104,64 @@ Result<VirtAddr> move_vma(AddressSpace& mm, Vma* vma, VirtAddr old_addr, std::ui
   return new_addr;
 }
 
+// mremap_to(): the range moves to new_addr (MREMAP_FIXED) or to a place of its own
+// (MREMAP_DONTUNMAP alone).
+Result<VirtAddr> mremap_to(AddressSpace& mm, VirtAddr addr, std::uint64_t old_len, std::uint64_t new_len, int flags,
+                           VirtAddr new_addr) {
+  if (!page_aligned(new_addr)) return Errno::inval;
+  if (new_len > mm.task_size || new_addr > mm.task_size - new_len) return Errno::inval;
+  if (addr + old_len > new_addr && new_addr + new_len > addr) return Errno::inval;  // overlap
+  if (mm.vmas.size() + 2 >= mm.sys().config().max_map_count - 3) return Errno::nomem;
+  // check_prep_vma() (6.17+): the old range is checked before anything is unmapped
+  // (seen on 6.18: an old range past its VMA is EFAULT and the target stays mapped).
+  if (auto v = vma_to_resize(mm, addr, old_len, new_len); !v) return v.error();
+  if (flags & kMremapFixed) {
+    auto r = unmap_range(mm, new_addr, new_addr + new_len);
+    if (!r) return r.error();
+  }
+  if (old_len > new_len) {
+    auto r = unmap_range(mm, addr + new_len, addr + old_len);
+    if (!r) return r.error();
+    old_len = new_len;
+  }
+  auto v = vma_to_resize(mm, addr, old_len, new_len);
+  if (!v) return v.error();
+  int map_flags = (flags & kMremapFixed) ? kMapFixed : 0;
+  if ((*v)->flags & VM_MAYSHARE) map_flags |= kMapShared;
+  auto area = get_unmapped_area(mm, (*v)->file.get(), new_addr, new_len, (*v)->page_index(addr), map_flags);
+  if (!area) return area.error();
+  if (!(flags & kMremapFixed)) new_addr = *area;
+  return move_vma(mm, *v, addr, old_len, new_len, new_addr, flags);
+}
+
+// remap_move() (6.17+): a pure move (MREMAP_FIXED, old_len == new_len) may span several
+// VMAs. Each part moves on its own, and the gaps between them are kept at the target;
+// a gap at the start of the range is EFAULT, one at the end is allowed. Linux keeps
+// userfaultfd-armed VMAs and files with their own get_unmapped_area out of such moves
+// (vma_multi_allowed()); vmlab has neither (seen on 6.18: ext4 files move along).
+Result<VirtAddr> remap_move(AddressSpace& mm, VirtAddr start, std::uint64_t len, int flags, VirtAddr new_addr) {
+  const VirtAddr end = start + len;
+  VirtAddr target = new_addr, cursor = start, last_end = 0;
+  bool seen = false;
+  Result<VirtAddr> first = Errno::fault;
+  while (cursor < end) {
+    Vma* vma = mm.vmas.find(cursor);
+    if (vma == nullptr || vma->start >= end) break;
+    if (!seen && start < vma->start) return Errno::fault;
+    const VirtAddr addr = std::max(vma->start, start);
+    const VirtAddr piece_end = std::min(end, vma->end);
+    const std::uint64_t offset = seen ? vma->start - last_end : 0;
+    last_end = vma->end;
+    auto r = mremap_to(mm, addr, piece_end - addr, piece_end - addr, flags, target + offset);
+    if (!r) return r.error();
+    if (!seen) first = *r;
+    seen = true;
+    target = *r + (piece_end - addr);
+    cursor = piece_end;
+  }
+  return first;
+}
+
 }  // namespace
 
 Result<VirtAddr> do_mremap(AddressSpace& mm, VirtAddr addr, std::uint64_t old_len, std::uint64_t new_len, int flags,
@@ -123,35 +181,10 @@ Result<VirtAddr> do_mremap(AddressSpace& mm, VirtAddr addr, std::uint64_t old_le
        (addr + old_len > new_addr && new_addr + new_len > addr))) {
     return Errno::inval;
   }
+  if ((flags & kMremapFixed) && old_len == new_len) return remap_move(mm, addr, old_len, flags, new_addr);
   Vma* vma = mm.vmas.find_containing(addr);
   if (vma == nullptr) return Errno::fault;
-
-  if (flags & (kMremapFixed | kMremapDontunmap)) {  // mremap_to()
-    if (!page_aligned(new_addr)) return Errno::inval;
-    if (new_len > mm.task_size || new_addr > mm.task_size - new_len) return Errno::inval;
-    if (addr + old_len > new_addr && new_addr + new_len > addr) return Errno::inval;  // overlap
-    if (mm.vmas.size() + 2 >= mm.sys().config().max_map_count - 3) return Errno::nomem;
-    // check_prep_vma() (6.17+): the old range is checked before anything is unmapped
-    // (seen on 6.18: an old range past its VMA is EFAULT and the target stays mapped).
-    if (auto v = vma_to_resize(mm, addr, old_len, new_len); !v) return v.error();
-    if (flags & kMremapFixed) {
-      auto r = unmap_range(mm, new_addr, new_addr + new_len);
-      if (!r) return r.error();
-    }
-    if (old_len > new_len) {
-      auto r = unmap_range(mm, addr + new_len, addr + old_len);
-      if (!r) return r.error();
-      old_len = new_len;
-    }
-    auto v = vma_to_resize(mm, addr, old_len, new_len);
-    if (!v) return v.error();
-    int map_flags = (flags & kMremapFixed) ? kMapFixed : 0;
-    if ((*v)->flags & VM_MAYSHARE) map_flags |= kMapShared;
-    auto area = get_unmapped_area(mm, (*v)->file.get(), new_addr, new_len, (*v)->page_index(addr), map_flags);
-    if (!area) return area.error();
-    if (!(flags & kMremapFixed)) new_addr = *area;
-    return move_vma(mm, *v, addr, old_len, new_len, new_addr, flags);
-  }
+  if (flags & (kMremapFixed | kMremapDontunmap)) return mremap_to(mm, addr, old_len, new_len, flags, new_addr);
 
   // Shrinking always works: the tail is unmapped.
   if (old_len >= new_len) {
