@@ -114,7 +114,9 @@ Result<VirtAddr> mremap_to(AddressSpace& mm, VirtAddr addr, std::uint64_t old_le
   if (mm.vmas.size() + 2 >= mm.sys().config().max_map_count - 3) return Errno::nomem;
   // check_prep_vma() (6.17+): the old range is checked before anything is unmapped
   // (seen on 6.18: an old range past its VMA is EFAULT and the target stays mapped).
-  if (auto v = vma_to_resize(mm, addr, old_len, new_len); !v) return v.error();
+  // A shrinking move only needs the part that moves to be in one VMA: the rest is
+  // unmapped whatever it holds (seen on 6.18).
+  if (auto v = vma_to_resize(mm, addr, std::min(old_len, new_len), new_len); !v) return v.error();
   if (flags & kMremapFixed) {
     auto r = unmap_range(mm, new_addr, new_addr + new_len);
     if (!r) return r.error();
