@@ -398,7 +398,8 @@ bool Runner::op_mremap(int pid) {
     flags = kMremapMaymove | 8;
   }
   // A move-only request (to a new address, same length) across several VMAs moves
-  // each of them since 6.17; vmlab moves one VMA, so keep such moves inside theirs.
+  // each of them since 6.17 (remap_move()); this model moves one VMA, so keep such
+  // moves inside theirs (the fidelity corpus checks the multi-VMA rule on the host).
   if ((flags & (kMremapFixed | kMremapDontunmap)) && old_pages == new_pages && old_pages > (L.end - addr) / kPg) {
     old_pages = new_pages = (L.end - addr) / kPg;
   }
@@ -428,8 +429,8 @@ bool Runner::op_mremap(int pid) {
     err = Errno::inval;
   } else if ((to_new || np > op) && dup_private) {
     err = Errno::inval;  // old_len 0 duplicates shared mappings only
-  } else if ((to_new || np > op) && op * kPg > L.end - addr) {
-    err = Errno::fault;  // not across the end of the VMA
+  } else if ((to_new || np > op) && (to_new ? std::min(op, np) : op) * kPg > L.end - addr) {
+    err = Errno::fault;  // not across the end of the VMA (a shrinking move: the part that moves)
   } else if (to_new) {
     if (flags & kMremapFixed) unmaps.emplace_back(new_addr / kPg, np);
     if ((flags & kMremapFixed) && new_addr <= addr && addr < new_addr + np * kPg) {
