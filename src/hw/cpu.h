@@ -32,6 +32,8 @@ struct Cpu {
   // the fast path counts the hit and skips the lookup. Cleared whenever the L1 dTLB
   // changes other than by such a hit.
   detail::MruTranslation mru;
+  // Beyond it, each L1 TLB keeps one SoftTlbEntry per set (Tlb::soft()): the same idea
+  // for every set, used by the RISC-V interpreter for data and instruction fetches.
 
   void forget_mru() { mru.vpn = TlbEntry::kInvalid; }
 };

@@ -34,11 +34,45 @@ Translation Mmu::walk(Cpu& cpu, VirtAddr va, AccessType type, TlbEntry* out) {
 }
 
 void Mmu::remember(Cpu& cpu, const TlbEntry& e) {
+  // A frame holding decoded code is never written on a fast path: the write must
+  // reach translate_slow(), which tells the code cache.
+  const bool writable_dirty = e.writable && e.dirty && !mem_.holds_code(e.pfn);
   cpu.mru.vpn = e.vpn;
   cpu.mru.pfn = e.pfn;
   cpu.mru.host = mem_.data_contents() ? mem_.frame(e.pfn) : nullptr;
-  cpu.mru.writable_dirty = e.writable && e.dirty;
+  cpu.mru.writable_dirty = writable_dirty;
   cpu.mru.mm = cpu.mm;
+  if (mem_.data_contents()) {
+    SoftTlbEntry& s = cpu.l1d.soft_for(e.vpn);
+    s.page = e.vpn << kPageShift;
+    s.write_page = writable_dirty ? s.page : SoftTlbEntry::kNone;
+    s.addend = reinterpret_cast<std::uintptr_t>(mem_.frame(e.pfn)) - (e.vpn << kPageShift);
+    s.code = nullptr;
+  }
+}
+
+void Mmu::remember_fetch(Cpu& cpu, const TlbEntry& e) {
+  if (!mem_.data_contents()) return;
+  SoftTlbEntry& s = cpu.l1i.soft_for(e.vpn);
+  s.page = e.vpn << kPageShift;
+  s.write_page = SoftTlbEntry::kNone;
+  s.addend = reinterpret_cast<std::uintptr_t>(mem_.frame(e.pfn)) - (e.vpn << kPageShift);
+  s.code = nullptr;
+}
+
+void Mmu::mark_code_frame(Pfn pfn) {
+  mem_.mark_code(pfn);
+  // Take back the store fast paths that reach the frame.
+  for (Cpu& cpu : cpus_) {
+    if (cpu.mru.pfn == pfn) cpu.mru.writable_dirty = false;
+    SoftTlbEntry* soft = cpu.l1d.soft();
+    for (unsigned i = 0; i < cpu.l1d.sets(); ++i) {
+      SoftTlbEntry& s = soft[i];
+      if (s.write_page == SoftTlbEntry::kNone) continue;
+      const std::uintptr_t host = s.addend + s.write_page;
+      if (host == reinterpret_cast<std::uintptr_t>(mem_.frame(pfn))) s.write_page = SoftTlbEntry::kNone;
+    }
+  }
 }
 
 Translation Mmu::translate(Cpu& cpu, VirtAddr va, AccessType type) {
@@ -62,6 +96,8 @@ Translation Mmu::translate_slow(Cpu& cpu, VirtAddr va, AccessType type) {
     const bool allowed = type == AccessType::exec ? e->exec : (!write || e->writable);
     if (allowed && (!write || e->dirty)) {
       if (type != AccessType::exec) remember(cpu, *e);
+      else remember_fetch(cpu, *e);
+      if (write) mem_.code_written(e->pfn);
       return {e->pfn, 0};
     }
     // A store through a clean entry makes the hardware walk to set D; a permission
@@ -81,6 +117,8 @@ Translation Mmu::translate_slow(Cpu& cpu, VirtAddr va, AccessType type) {
   cpu.l2.insert(fresh);
   TlbEntry* filled = l1.insert(fresh);
   if (type != AccessType::exec) remember(cpu, *filled);
+  else remember_fetch(cpu, *filled);
+  if (write) mem_.code_written(t.pfn);
   return t;
 }
 

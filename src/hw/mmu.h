@@ -58,9 +58,15 @@ class Mmu {
 
   static constexpr std::uint64_t kFlushCeiling = 33;  // tlb_single_page_flush_ceiling
 
+  // A front end decoded the frame's instructions: from now on every store to it takes
+  // the slow path (which tells PhysicalMemory::code_written()).
+  void mark_code_frame(Pfn pfn);
+
  private:
   Translation translate_slow(Cpu& cpu, VirtAddr va, AccessType type);
+  // Fill the CPU's fast paths with the entry a translation just made most recent.
   void remember(Cpu& cpu, const TlbEntry& e);
+  void remember_fetch(Cpu& cpu, const TlbEntry& e);
   // Walks the tables from the CPU's root; sets A (and D on write) on success.
   Translation walk(Cpu& cpu, VirtAddr va, AccessType type, TlbEntry* out);
 

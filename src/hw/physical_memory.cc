@@ -42,4 +42,23 @@ void PhysicalMemory::release(Pfn pfn, std::uint64_t count) {
   for (std::uint64_t i = 0; i < count; ++i) host_zero_[pfn + i] = true;
 }
 
+void PhysicalMemory::mark_code(Pfn pfn) {
+  if (code_.empty()) code_.assign(pages_, 0);
+  if (code_[pfn]) return;
+  code_[pfn] = 1;
+  ++code_frames_;
+}
+
+void PhysicalMemory::forget_code(Pfn pfn) {
+  code_[pfn] = 0;
+  --code_frames_;
+  if (code_cache_) code_cache_->forget_frame(pfn);
+}
+
+void PhysicalMemory::forget_code_range(Pfn first, std::uint64_t count) {
+  for (std::uint64_t i = 0; i < count && code_frames_ != 0; ++i) {
+    if (code_[first + i]) forget_code(static_cast<Pfn>(first + i));
+  }
+}
+
 }  // namespace vmlab::hw

@@ -6,11 +6,21 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "vmlab/units.h"
 
 namespace vmlab::hw {
+
+// What an instruction-set front end that caches decoded instructions per frame is told
+// when a frame it decoded changes: written through the MMU, or freed (and so about to
+// be reused for something else).
+class CodeCacheHook {
+ public:
+  virtual ~CodeCacheHook() = default;
+  virtual void forget_frame(Pfn pfn) = 0;
+};
 
 class PhysicalMemory {
  public:
@@ -48,6 +58,21 @@ class PhysicalMemory {
   // Gives `count` frames from `pfn` back to the host; they read zero afterwards.
   void release(Pfn pfn, std::uint64_t count);
 
+  // Frames holding decoded guest code. Writes to them never take a soft-TLB fast path,
+  // so each write through the MMU reaches code_written(); the buddy allocator reports
+  // every free. Either makes the front end forget the frame.
+  bool holds_code(Pfn pfn) const { return code_frames_ != 0 && code_[pfn]; }
+  void mark_code(Pfn pfn);
+  void code_written(Pfn pfn) {
+    if (holds_code(pfn)) forget_code(pfn);
+  }
+  void frames_freed(Pfn first, std::uint64_t count) {
+    if (code_frames_ != 0) forget_code_range(first, count);
+  }
+  // The front end's cache, owned here so that every hart of the machine shares it.
+  const std::shared_ptr<CodeCacheHook>& code_cache() const { return code_cache_; }
+  void set_code_cache(std::shared_ptr<CodeCacheHook> c) { code_cache_ = std::move(c); }
+
  private:
   std::uint64_t pages_;
   bool data_contents_;
@@ -55,6 +80,12 @@ class PhysicalMemory {
   std::uint64_t reserved_bytes_ = 0;
   std::uint8_t* base_ = nullptr;
   std::vector<bool> host_zero_;  // frame untouched since the host last zeroed it
+
+  void forget_code(Pfn pfn);
+  void forget_code_range(Pfn first, std::uint64_t count);
+  std::vector<std::uint8_t> code_;  // per frame: decoded by the front end (allocated on first use)
+  std::uint64_t code_frames_ = 0;
+  std::shared_ptr<CodeCacheHook> code_cache_;
 };
 
 }  // namespace vmlab::hw

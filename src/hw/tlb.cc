@@ -5,7 +5,7 @@
 namespace vmlab::hw {
 
 Tlb::Tlb(const TlbGeometry& g)
-    : entries_(g.entries), set_mask_(g.entries / g.ways - 1), ways_(g.ways) {}
+    : entries_(g.entries), soft_(g.entries / g.ways), set_mask_(g.entries / g.ways - 1), ways_(g.ways) {}
 
 const TlbEntry* Tlb::peek(std::uint64_t vpn) const {
   const TlbEntry* set = &entries_[(vpn & set_mask_) * ways_];
@@ -16,6 +16,7 @@ const TlbEntry* Tlb::peek(std::uint64_t vpn) const {
 }
 
 TlbEntry* Tlb::insert(const TlbEntry& e) {
+  forget_soft(e.vpn & set_mask_);
   TlbEntry* set = &entries_[(e.vpn & set_mask_) * ways_];
   unsigned victim = ways_ - 1;
   for (unsigned w = 0; w < ways_; ++w) {
@@ -36,6 +37,7 @@ void Tlb::flush_page(std::uint64_t vpn) {
   TlbEntry* set = &entries_[(vpn & set_mask_) * ways_];
   for (unsigned w = 0; w < ways_; ++w) {
     if (set[w].vpn != vpn) continue;
+    forget_soft(vpn & set_mask_);
     // Keep the valid entries first so LRU order among the rest is preserved.
     for (unsigned i = w; i + 1 < ways_; ++i) set[i] = set[i + 1];
     set[ways_ - 1] = TlbEntry{};
@@ -46,6 +48,7 @@ void Tlb::flush_page(std::uint64_t vpn) {
 
 void Tlb::flush_all() {
   for (auto& e : entries_) e = TlbEntry{};
+  for (auto& s : soft_) s = SoftTlbEntry{};
   ++counters_.full_flushes;
 }
 

@@ -103,6 +103,7 @@ Pfn BuddyAllocator::alloc(unsigned order) {
 }
 
 void BuddyAllocator::free(Pfn pfn, unsigned order) {
+  mem_.frames_freed(pfn, std::uint64_t{1} << order);  // a decoded copy of old code must not outlive it
   free_pages_ += 1u << order;
   // __free_one_page(): merge with the buddy while it is free and of the same order.
   while (order < kMaxOrder) {

@@ -280,7 +280,12 @@ FaultResult handle_user_fault(AddressSpace& mm, VirtAddr addr, hw::AccessType ty
   if (vma->start > addr) {
     if (!(vma->flags & VM_GROWSDOWN) || !expand_stack(mm, *vma, addr)) return segv(addr, kSegvMapErr);
   }
-  // access_error()
+  // access_error(). riscv64's refuses a fetch from a VMA without VM_EXEC before
+  // mapping anything (arch/riscv/mm/fault.c); x86's maps the page first and faults
+  // again on the NX bit.
+  if (type == hw::AccessType::exec && mm.sys().config().layout == Layout::riscv64 && !(vma->flags & VM_EXEC)) {
+    return segv(addr, kSegvAccErr);
+  }
   if (write) {
     if (!(vma->flags & VM_WRITE)) return segv(addr, kSegvAccErr);
   } else {

@@ -55,6 +55,10 @@ class Hart {
   // fence.i for every hart, exec, riscv_flush_icache: forget decoded code.
   void invalidate_code();
 
+  // Tests: run without the fast paths, every instruction fetch and data access a
+  // Mmu::translate() of its own. The TLB counters must come out the same.
+  void set_reference_mode(bool on);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
