@@ -6,7 +6,9 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "vmlab/mount.h"
 #include "vmlab/units.h"
 
 namespace vmlab {
@@ -69,6 +71,11 @@ struct MachineConfig {
   std::uint64_t cost_page_copy_ns = 200;   // cost.page_copy
   std::uint64_t cost_disk_read_ns = 100000;   // cost.disk_read (per request)
   std::uint64_t cost_disk_write_ns = 100000;  // cost.disk_write (per request)
+
+  // Host directories the guest sees (hostfs), mounted in order after "/", /dev and
+  // /proc: set programmatically or by `vmlab run --mount`; not a TOML key.
+  // sysroot_mounts() gives the ones dynamically linked riscv64 programs need.
+  std::vector<MountSpec> mounts;
 
   std::uint64_t ram_pages() const { return ram_bytes >> kPageShift; }
 

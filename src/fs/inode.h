@@ -1,6 +1,6 @@
-// An inode: a file's identity (device and inode numbers), size and type, its page
-// cache (the address_space of Linux), its backing store, and the VMAs that map it
-// (i_mmap, for the reverse map of file pages).
+// An inode: a file's identity (device and inode numbers), size and type, owner and
+// times, its page cache (the address_space of Linux), its backing store, and the VMAs
+// that map it (i_mmap, for the reverse map of file pages).
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,26 @@ struct Vma;
 
 namespace vmlab::fs {
 
-enum class InodeType : std::uint8_t { regular, directory, char_device };
+class FileSystem;
+struct Mount;
+
+enum class InodeType : std::uint8_t { regular, directory, char_device, symlink };
+
+// A store outside the simulation holding a file's bytes (hostfs: the host file). When
+// an inode has one, the page cache reads pages from it and writes them back to it
+// instead of the inode's own `store`.
+class ExternalStore {
+ public:
+  virtual ~ExternalStore() = default;
+  // Fills `page` (kPageSize bytes) with the file's bytes at page `index`; zeros past
+  // the end of the file or where the store cannot be read.
+  virtual void read_page(std::uint64_t index, std::uint8_t* page) = 0;
+  // Writes the bytes of page `index` that lie below `file_size`.
+  virtual void write_page(std::uint64_t index, const std::uint8_t* page, std::uint64_t file_size) = 0;
+  virtual void truncate(std::uint64_t size) = 0;
+  // st_blocks: 512-byte units the store occupies.
+  virtual std::uint64_t blocks() const = 0;
+};
 
 // What backs a file's pages: a disk (pages are read in and written back: an ext4-like
 // filesystem whose disk is host memory) or nothing but memory and swap (shmem/tmpfs).
@@ -44,6 +63,12 @@ class Inode {
   std::uint32_t nlink = 1;
   std::uint64_t size = 0;      // i_size in bytes
   std::uint32_t rdev = 0;      // char devices: which one (see fs/devices)
+  std::uint32_t uid = 0, gid = 0;
+  // Times from the virtual clock (ns since boot): access, modification, change.
+  std::uint64_t atime_ns = 0, mtime_ns = 0, ctime_ns = 0;
+  FileSystem* sb = nullptr;    // i_sb: the filesystem that looks names up in it
+  std::string link_target;     // symlinks: what they point at
+  std::shared_ptr<ExternalStore> external;  // hostfs files: the host file behind the cache
 
   // The page cache: page offset -> frame. Every cached page holds one reference.
   std::unordered_map<std::uint64_t, Pfn> pages;
@@ -60,6 +85,7 @@ class Inode {
   std::map<std::string, std::shared_ptr<Inode>> entries;
 
   bool is_dir() const { return type == InodeType::directory; }
+  bool is_symlink() const { return type == InodeType::symlink; }
   bool is_shmem() const { return backing == Backing::shmem; }
   std::uint64_t size_pages() const { return (size + kPageSize - 1) >> kPageShift; }
   std::uint32_t dev_major() const { return dev >> 8; }
@@ -72,7 +98,8 @@ class OpenFile {
   OpenFile(std::shared_ptr<Inode> inode, std::string path, int flags)
       : inode(std::move(inode)), path(std::move(path)), flags(flags) {}
   std::shared_ptr<Inode> inode;
-  std::string path;        // as /proc/PID/maps names it
+  std::string path;        // as /proc/PID/maps names it (d_path(): the canonical path)
+  std::shared_ptr<const Mount> mount;  // the mount it was opened on (f_path.mnt)
   int flags;               // O_ACCMODE bits and O_APPEND
   std::uint64_t pos = 0;
   bool deleted_name = false;  // shown with " (deleted)"

@@ -25,20 +25,27 @@ std::vector<std::string> components(std::string_view path) {
   }
   return out;
 }
-constexpr std::size_t kNameMax = 255;
 }  // namespace
 
-MemFs::MemFs(std::uint32_t dev, std::function<void(Inode&)> evict) : dev_(dev), evict_(std::move(evict)) {
+MemFs::MemFs(std::uint32_t dev, std::function<void(Inode&)> evict, std::string type)
+    : dev_(dev), evict_(std::move(evict)), type_(std::move(type)) {
   root_ = std::make_shared<Inode>(next_ino_++, dev_, InodeType::directory, Backing::disk);
   root_->mode = 0755;
   root_->nlink = 2;
+  root_->sb = this;
 }
 
-std::shared_ptr<Inode> MemFs::new_inode(InodeType type) {
+std::shared_ptr<Inode> MemFs::new_inode(InodeType type, const Caller& owner) {
   auto inode = std::make_shared<Inode>(next_ino_++, dev_, type, Backing::disk);
   inode->on_evict = evict_;
+  inode->sb = this;
+  inode->uid = owner.uid;
+  inode->gid = owner.gid;
+  inode->atime_ns = inode->mtime_ns = inode->ctime_ns = now_ ? now_() : 0;
   return inode;
 }
+
+void MemFs::touch_dir(Inode& dir) { dir.mtime_ns = dir.ctime_ns = now_ ? now_() : 0; }
 
 Result<std::shared_ptr<Inode>> MemFs::lookup(std::string_view path) const {
   std::shared_ptr<Inode> cur = root_;
@@ -74,44 +81,110 @@ Result<std::shared_ptr<Inode>> MemFs::create(std::string_view path, std::uint32_
     if (it->second->is_dir()) return Errno::isdir;
     return it->second;
   }
-  auto inode = new_inode(InodeType::regular);
-  inode->mode = mode & 07777;
-  dir->entries.emplace(name, inode);
-  return inode;
+  return create(*dir, name, mode, owner_);
 }
 
 Result<void> MemFs::mkdir(std::string_view path, std::uint32_t mode) {
   auto p = parent_of(path);
   if (!p) return p.error();
   auto& [dir, name] = *p;
-  if (dir->entries.count(name)) return Errno::exist;
-  auto inode = new_inode(InodeType::directory);
-  inode->mode = mode & 07777;
-  inode->nlink = 2;
-  dir->entries.emplace(name, inode);
-  ++dir->nlink;
-  return {};
+  return mkdir(*dir, name, mode, owner_);
 }
 
 Result<void> MemFs::unlink(std::string_view path) {
   auto p = parent_of(path);
   if (!p) return p.error();
   auto& [dir, name] = *p;
-  auto it = dir->entries.find(name);
-  if (it == dir->entries.end()) return Errno::noent;
-  if (it->second->is_dir()) return Errno::isdir;
-  --it->second->nlink;
-  dir->entries.erase(it);
-  return {};
+  return unlink(*dir, name);
 }
 
 std::shared_ptr<Inode> MemFs::mknod(std::string_view path, std::uint32_t rdev) {
   auto p = parent_of(path);
-  auto inode = new_inode(InodeType::char_device);
+  auto inode = new_inode(InodeType::char_device, Caller{});
   inode->rdev = rdev;
   inode->mode = 0666;
   if (p) p->first->entries[p->second] = inode;
   return inode;
+}
+
+Result<void> MemFs::symlink(std::string_view path, std::string_view target) {
+  auto p = parent_of(path);
+  if (!p) return p.error();
+  auto& [dir, name] = *p;
+  return symlink(*dir, name, std::string(target), owner_);
+}
+
+Result<std::shared_ptr<Inode>> MemFs::lookup(Inode& dir, const std::string& name, const Caller&) {
+  if (name.size() > kNameMax) return Errno::nametoolong;  // ext4_lookup()
+  auto it = dir.entries.find(name);
+  if (it == dir.entries.end()) return Errno::noent;
+  return it->second;
+}
+
+Result<std::vector<DirEntry>> MemFs::readdir(Inode& dir, const Caller&) {
+  std::vector<DirEntry> out;
+  out.reserve(dir.entries.size());
+  for (const auto& [name, inode] : dir.entries) out.push_back({inode->ino, dirent_type(*inode), name});
+  return out;
+}
+
+Result<std::shared_ptr<Inode>> MemFs::create(Inode& dir, const std::string& name, std::uint32_t mode,
+                                             const Caller& who) {
+  if (name.size() > kNameMax) return Errno::nametoolong;
+  if (dir.entries.count(name)) return Errno::exist;
+  auto inode = new_inode(InodeType::regular, who);
+  inode->mode = mode & 07777;
+  dir.entries.emplace(name, inode);
+  touch_dir(dir);
+  return inode;
+}
+
+Result<void> MemFs::mkdir(Inode& dir, const std::string& name, std::uint32_t mode, const Caller& who) {
+  if (name.size() > kNameMax) return Errno::nametoolong;
+  if (dir.entries.count(name)) return Errno::exist;
+  auto inode = new_inode(InodeType::directory, who);
+  inode->mode = mode & 07777;
+  inode->nlink = 2;
+  inode->sb = this;
+  dir.entries.emplace(name, inode);
+  ++dir.nlink;
+  touch_dir(dir);
+  return {};
+}
+
+Result<void> MemFs::symlink(Inode& dir, const std::string& name, const std::string& target, const Caller& who) {
+  if (name.size() > kNameMax) return Errno::nametoolong;
+  if (dir.entries.count(name)) return Errno::exist;
+  auto inode = new_inode(InodeType::symlink, who);
+  inode->mode = 0777;
+  inode->link_target = target;
+  inode->size = target.size();
+  dir.entries.emplace(name, inode);
+  touch_dir(dir);
+  return {};
+}
+
+Result<void> MemFs::unlink(Inode& dir, const std::string& name) {
+  auto it = dir.entries.find(name);
+  if (it == dir.entries.end()) return Errno::noent;
+  if (it->second->is_dir()) return Errno::isdir;
+  --it->second->nlink;
+  it->second->ctime_ns = now_ ? now_() : 0;
+  dir.entries.erase(it);
+  touch_dir(dir);
+  return {};
+}
+
+Result<void> MemFs::rmdir(Inode& dir, const std::string& name) {
+  auto it = dir.entries.find(name);
+  if (it == dir.entries.end()) return Errno::noent;
+  if (!it->second->is_dir()) return Errno::notdir;
+  if (!it->second->entries.empty()) return Errno::notempty;
+  it->second->nlink = 0;
+  dir.entries.erase(it);
+  --dir.nlink;
+  touch_dir(dir);
+  return {};
 }
 
 Result<std::uint64_t> file_read(mm::MemorySystem& sys, Inode& inode, std::uint64_t pos, std::uint8_t* buf,
@@ -119,6 +192,8 @@ Result<std::uint64_t> file_read(mm::MemorySystem& sys, Inode& inode, std::uint64
   if (inode.is_dir()) return Errno::isdir;
   if (pos >= inode.size) return std::uint64_t{0};
   len = std::min(len, inode.size - pos);
+  // relatime: the access time moves when it is older than the last change.
+  if (inode.atime_ns <= std::max(inode.mtime_ns, inode.ctime_ns)) inode.atime_ns = sys.clock_ns();
   std::uint64_t done = 0;
   while (done < len) {
     const std::uint64_t index = (pos + done) >> kPageShift;
@@ -159,12 +234,15 @@ Result<std::uint64_t> file_write(mm::MemorySystem& sys, Inode& inode, std::uint6
     done += n;
     inode.size = std::max(inode.size, pos + done);
   }
+  if (done > 0) inode.mtime_ns = inode.ctime_ns = sys.clock_ns();  // file_update_time()
   return done;
 }
 
 void file_truncate(mm::MemorySystem& sys, Inode& inode, std::uint64_t size) {
   const std::uint64_t old_size = inode.size;
   inode.size = size;
+  inode.mtime_ns = inode.ctime_ns = sys.clock_ns();
+  if (inode.external) inode.external->truncate(size);  // hostfs: the host file too
   if (size >= old_size) return;
   // Zero the tail of the new last page, in the cache and in the store.
   const std::uint64_t tail = size & (kPageSize - 1);

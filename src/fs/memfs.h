@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fs/filesystem.h"
 #include "fs/inode.h"
 #include "vmlab/result.h"
 
@@ -20,12 +21,18 @@ class MemorySystem;
 
 namespace vmlab::fs {
 
-class MemFs {
+class MemFs : public FileSystem {
  public:
   // `evict` frees an inode's pages when the inode goes (the memory system's job).
-  MemFs(std::uint32_t dev, std::function<void(Inode&)> evict);
+  // `type` is what /proc/mounts calls it ("ext4" for the root, "devtmpfs" for /dev).
+  MemFs(std::uint32_t dev, std::function<void(Inode&)> evict, std::string type = "ext4");
   std::shared_ptr<Inode> root() const { return root_; }
-  std::uint32_t dev() const { return dev_; }
+  std::uint32_t dev() const override { return dev_; }
+  std::string_view type_name() const override { return type_; }
+  // The virtual clock that stamps inode times (0 until set).
+  void set_clock(std::function<std::uint64_t()> now) { now_ = std::move(now); }
+  // Who owns what the path-based calls below create (root until set).
+  void set_default_owner(std::uint32_t uid, std::uint32_t gid) { owner_ = {uid, gid, 0}; }
 
   // Path lookup from the root; `path` is absolute and already normalised.
   Result<std::shared_ptr<Inode>> lookup(std::string_view path) const;
@@ -36,13 +43,29 @@ class MemFs {
   Result<void> unlink(std::string_view path);
   // Adds a device node (the /dev entries).
   std::shared_ptr<Inode> mknod(std::string_view path, std::uint32_t rdev);
+  // Adds a symbolic link at `path` pointing at `target`.
+  Result<void> symlink(std::string_view path, std::string_view target);
+
+  // FileSystem: the same operations on a directory inode, as a process makes them.
+  Result<std::shared_ptr<Inode>> lookup(Inode& dir, const std::string& name, const Caller& who) override;
+  Result<std::vector<DirEntry>> readdir(Inode& dir, const Caller& who) override;
+  Result<std::shared_ptr<Inode>> create(Inode& dir, const std::string& name, std::uint32_t mode,
+                                        const Caller& who) override;
+  Result<void> mkdir(Inode& dir, const std::string& name, std::uint32_t mode, const Caller& who) override;
+  Result<void> symlink(Inode& dir, const std::string& name, const std::string& target, const Caller& who) override;
+  Result<void> unlink(Inode& dir, const std::string& name) override;
+  Result<void> rmdir(Inode& dir, const std::string& name) override;
 
  private:
   Result<std::pair<std::shared_ptr<Inode>, std::string>> parent_of(std::string_view path) const;
-  std::shared_ptr<Inode> new_inode(InodeType type);
+  std::shared_ptr<Inode> new_inode(InodeType type, const Caller& owner);
+  void touch_dir(Inode& dir);  // a name was added or removed: mtime and ctime
 
   std::uint32_t dev_;
   std::function<void(Inode&)> evict_;
+  std::string type_;
+  std::function<std::uint64_t()> now_;
+  Caller owner_;
   std::uint64_t next_ino_ = 2;
   std::shared_ptr<Inode> root_;
 };

@@ -21,7 +21,11 @@ Pfn add_page(mm::MemorySystem& sys, Inode& inode, std::uint64_t index) {
   Pfn pfn = sys.alloc_page();
   if (pfn == kNoPfn) return pfn;
   auto stored = inode.store.find(index);
-  if (stored != inode.store.end() && sys.mem().data_contents()) {
+  if (inode.external) {
+    // hostfs: the bytes come from the host file (zeros past its end).
+    if (sys.mem().data_contents()) inode.external->read_page(index, sys.mem().frame(pfn));
+    else sys.mem().zero_data(pfn);
+  } else if (stored != inode.store.end() && sys.mem().data_contents()) {
     sys.mem().zero(pfn);
     std::memcpy(sys.mem().frame(pfn), stored->second.data(), kPageSize);
   } else {
@@ -70,7 +74,8 @@ CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t inde
 Pfn page_cache_get_for_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t index) {
   if (Pfn pfn = page_cache_find(inode, index); pfn != kNoPfn) return pfn;
   Pfn pfn = add_page(sys, inode, index);
-  if (pfn != kNoPfn && inode.store.count(index)) sys.stat()[VmEvent::pgpgin] += kPageSize / 1024;
+  const bool on_disk = inode.external ? index < inode.size_pages() : inode.store.count(index) != 0;
+  if (pfn != kNoPfn && on_disk) sys.stat()[VmEvent::pgpgin] += kPageSize / 1024;
   return pfn;
 }
 
@@ -95,9 +100,13 @@ std::uint64_t page_cache_writeback(mm::MemorySystem& sys, Inode& inode, std::uin
       pte &= ~(hw::kPteWrite | hw::kPteDirty);
       sys.mmu().flush_page(vma.mm, addr);
     });
-    auto& block = inode.store[index];
-    block.resize(kPageSize);
-    if (sys.mem().data_contents()) std::memcpy(block.data(), sys.mem().frame(pfn), kPageSize);
+    if (inode.external) {
+      if (sys.mem().data_contents()) inode.external->write_page(index, sys.mem().frame(pfn), inode.size);
+    } else {
+      auto& block = inode.store[index];
+      block.resize(kPageSize);
+      if (sys.mem().data_contents()) std::memcpy(block.data(), sys.mem().frame(pfn), kPageSize);
+    }
     f.clear(mm::PG_dirty);
     --sys.stat()[NodeStat::nr_file_dirty];
     ++written;

@@ -1,11 +1,16 @@
-// File system calls: open, read, write and friends on memfs files through the page
-// cache, /dev/null and /dev/zero, and /proc files rendered from live state.
+// File system calls: open, read, write and friends on files through the page cache
+// (memfs and hostfs), the /dev devices, and /proc files rendered from live state.
+// Paths are walked through the mount table (fs/vfs.h).
 #include <algorithm>
 #include <vector>
 
+#include "fs/hostfs.h"
 #include "fs/page_cache.h"
 #include "fs/path.h"
+#include "kernel/file_stat.h"
+#include "kernel/fs_state.h"
 #include "kernel/kernel.h"
+#include "vmlab/fcntl.h"
 #include "vmlab/mman.h"
 
 namespace vmlab::kern {
@@ -16,6 +21,16 @@ bool is_proc_path(std::string_view p) { return p == "/proc" || p.starts_with("/p
 
 constexpr std::uint64_t kChunk = 64 * KiB;  // bounce buffer for read()/write()
 
+fs::Caller caller_of(const Process& p) { return {p.uid, p.gid, p.pid}; }
+
+// ACC_MODE(): what an open asks to do to the file; O_TRUNC writes.
+int acc_mode(int flags) {
+  const int acc = flags & kOAccmode;
+  int may = acc == kORdonly ? fs::kMayRead : acc == kOWronly ? fs::kMayWrite : fs::kMayRead | fs::kMayWrite;
+  if (flags & kOTrunc) may |= fs::kMayWrite;
+  return may;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<fs::OpenFile>> Kernel::fd_file(Process& p, int fd) {
@@ -25,40 +40,69 @@ Result<std::shared_ptr<fs::OpenFile>> Kernel::fd_file(Process& p, int fd) {
   return p.fds[static_cast<std::size_t>(fd)];
 }
 
+Result<fs::WalkResult> Kernel::walk_at(const Process& p, int dirfd, std::string_view path, unsigned flags) {
+  std::string_view base = p.cwd;
+  // The descriptor matters only for a relative path (path_init()).
+  if (!path.empty() && path.front() != '/' && dirfd != kAtFdcwd) {
+    if (dirfd < 0 || static_cast<std::size_t>(dirfd) >= p.fds.size() || !p.fds[static_cast<std::size_t>(dirfd)]) {
+      return Errno::badf;
+    }
+    const fs::OpenFile& f = *p.fds[static_cast<std::size_t>(dirfd)];
+    if (!f.inode->is_dir()) return Errno::notdir;
+    base = f.path;
+  }
+  return fs_->vfs.walk(caller_of(p), base, path, flags);
+}
+
 Result<std::shared_ptr<fs::Inode>> Kernel::resolve(const Process& p, std::string_view path) {
-  if (path.empty()) return Errno::noent;
-  return rootfs_.lookup(fs::normalize_path(p.cwd, path));
+  auto w = walk_at(p, kAtFdcwd, path, fs::kWalkFollow);
+  if (!w) return w.error();
+  return w->inode;
 }
 
 Result<int> Kernel::open(Process& p, std::string_view path, int flags, std::uint32_t mode) {
-  if (path.empty()) return Errno::noent;
-  const std::string abs = fs::normalize_path(p.cwd, path);
-  std::shared_ptr<fs::OpenFile> file;
-  if (is_proc_path(abs)) {
+  return openat(p, kAtFdcwd, path, flags, mode);
+}
+
+Result<int> Kernel::openat(Process& p, int dirfd, std::string_view path, int flags, std::uint32_t mode) {
+  const bool creat = flags & kOCreat;
+  const bool excl = creat && (flags & kOExcl);
+  // open_last_lookups(): O_CREAT|O_EXCL never follows a final symlink, O_NOFOLLOW neither.
+  unsigned walk_flags = (excl || (flags & kONofollow)) ? 0 : fs::kWalkFollow;
+  if (creat) walk_flags |= fs::kWalkCreate;
+  auto w = walk_at(p, dirfd, path, walk_flags);
+  if (!w) return w.error();
+  const fs::Caller who = caller_of(p);
+  std::shared_ptr<fs::Inode> inode = w->inode;
+  if (!inode) {
+    // lookup_open(): a new file in a directory the caller may write, on a writable mount.
+    if (w->trailing_slash) return Errno::isdir;
+    if (auto r = fs::permission(*w->dir, *w->dir_mount, fs::kMayWrite | fs::kMayExec, who); !r) return r.error();
+    auto made = w->dir_mount->fs->create(*w->dir, w->name, mode & ~p.umask & 07777, who);
+    if (!made) return made.error();
+    inode = *made;
+    flags &= ~kOTrunc;  // a new file is empty, and its creator may open it as asked
+  } else {
+    if (excl) return Errno::exist;
+    if (inode->is_symlink()) return Errno::loop;  // O_NOFOLLOW on a link
+    if (creat && inode->is_dir()) return Errno::isdir;
+    if ((flags & kODirectory) && !inode->is_dir()) return Errno::notdir;
+    // may_open()
+    const int may = acc_mode(flags);
+    if (inode->is_dir() && (may & fs::kMayWrite)) return Errno::isdir;
+    if (auto r = fs::permission(*inode, *w->mount, may, who); !r) return r.error();
+  }
+  auto file = std::make_shared<fs::OpenFile>(inode, w->path, flags);
+  file->mount = w->mount;
+  if (inode->sb == fs_->procfs.get() && inode->type == fs::InodeType::regular) {
+    // seq_file: the text is rendered at open; /proc files are not written here.
     if ((flags & kOAccmode) != kORdonly) return Errno::acces;
-    auto text = proc_text(abs, &p);
+    auto text = proc_text(w->path, &p);
     if (!text) return text.error();
-    auto inode = std::make_shared<fs::Inode>(0, 0, fs::InodeType::regular, fs::Backing::shmem);
-    file = std::make_shared<fs::OpenFile>(std::move(inode), abs, flags);
     file->is_proc = true;
     file->proc_text = std::move(*text);
-  } else {
-    std::shared_ptr<fs::Inode> inode;
-    if (flags & kOCreat) {
-      auto r = rootfs_.create(abs, mode, (flags & kOExcl) != 0);
-      if (!r) return r.error();
-      inode = *r;
-    } else {
-      auto r = rootfs_.lookup(abs);
-      if (!r) return r.error();
-      inode = *r;
-    }
-    if ((flags & kODirectory) && !inode->is_dir()) return Errno::notdir;
-    if (inode->is_dir() && (flags & kOAccmode) != kORdonly) return Errno::isdir;
-    file = std::make_shared<fs::OpenFile>(inode, abs, flags);
-    if ((flags & kOTrunc) && file->writable() && inode->type == fs::InodeType::regular) {
-      fs::file_truncate(sys_, *inode, 0);
-    }
+  } else if ((flags & kOTrunc) && file->writable() && inode->type == fs::InodeType::regular) {
+    fs::file_truncate(sys_, *inode, 0);
   }
   // The lowest free descriptor.
   std::size_t fd = 0;
@@ -71,6 +115,11 @@ Result<int> Kernel::open(Process& p, std::string_view path, int flags, std::uint
 Result<void> Kernel::close(Process& p, int fd) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
+  // hostfs: what was written reaches the host file when it is closed (or synced).
+  const fs::Inode& inode = *(*f)->inode;
+  if ((*f)->writable() && inode.external && inode.type == fs::InodeType::regular) {
+    fs::page_cache_writeback(sys_, *(*f)->inode, 0, ~0ULL);
+  }
   p.fds[static_cast<std::size_t>(fd)].reset();
   return {};
 }
@@ -89,7 +138,7 @@ Result<std::uint64_t> Kernel::rw(Process& p, fs::OpenFile& f, VirtAddr buf, std:
     if (write) {
       if (auto r = copy_from_user(p, chunk, buf + done); !r) return done ? Result<std::uint64_t>(done) : r.error();
       if (inode.type == fs::InodeType::char_device) {
-        moved = n;  // /dev/null and /dev/zero swallow writes
+        moved = n;  // /dev/null, /dev/zero and /dev/urandom swallow writes
       } else {
         auto r = fs::file_write(sys_, inode, pos + done, chunk.data(), n);
         if (!r) return done ? Result<std::uint64_t>(done) : r.error();
@@ -101,8 +150,13 @@ Result<std::uint64_t> Kernel::rw(Process& p, fs::OpenFile& f, VirtAddr buf, std:
         moved = pos + done >= t.size() ? 0 : std::min<std::uint64_t>(n, t.size() - (pos + done));
         std::copy_n(t.data() + pos + done, moved, chunk.data());
       } else if (inode.type == fs::InodeType::char_device) {
-        moved = inode.rdev == kDevZero ? n : 0;
-        std::fill_n(chunk.data(), moved, 0);
+        if (inode.rdev == kDevRandomRdev || inode.rdev == kDevUrandomRdev) {
+          fs_->random.fill(chunk.data(), n);  // the seeded generator, never the host's
+          moved = n;
+        } else {
+          moved = inode.rdev == kDevZero ? n : 0;  // /dev/null reads end of file
+          std::fill_n(chunk.data(), moved, 0);
+        }
       } else {
         auto r = fs::file_read(sys_, inode, pos + done, chunk.data(), n);
         if (!r) return done ? Result<std::uint64_t>(done) : r.error();
@@ -204,6 +258,10 @@ void Kernel::sync() {
       fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
     }
   }
+  // Host files written through writable mounts.
+  for (auto& inode : fs_->hostfs.inodes()) {
+    if (inode->type == fs::InodeType::regular) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
+  }
   // Unlinked files still open or mapped are written back through their users.
   for (auto& [pid, proc] : procs_) {
     for (auto& f : proc->fds) {
@@ -212,48 +270,49 @@ void Kernel::sync() {
   }
 }
 
-Result<void> Kernel::unlink(Process& p, std::string_view path) {
-  if (path.empty()) return Errno::noent;
-  const std::string abs = fs::normalize_path(p.cwd, path);
-  if (is_proc_path(abs)) return Errno::perm;
-  return rootfs_.unlink(abs);  // the inode is evicted when its last user lets go
-}
-
-Result<void> Kernel::mkdir(Process& p, std::string_view path, std::uint32_t mode) {
-  if (path.empty()) return Errno::noent;
-  return rootfs_.mkdir(fs::normalize_path(p.cwd, path), mode);
-}
-
 Result<FileStat> Kernel::fstat(Process& p, int fd) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
-  const fs::Inode& i = *(*f)->inode;
-  std::uint32_t type = i.is_dir() ? 0040000 : (i.type == fs::InodeType::char_device ? 0020000 : 0100000);
-  const std::uint64_t size = (*f)->is_proc ? 0 : i.size;
-  // st_blocks counts 512-byte units of what the file occupies (its written blocks).
-  const std::uint64_t blocks = i.store.size() * (kPageSize / 512);
-  return FileStat{i.dev, i.ino, size, blocks, type | i.mode, i.nlink, p.uid, p.gid, i.rdev};
+  return file_stat(sys_, *(*f)->inode, (*f)->is_proc);
 }
 
+// Host-side access (no process, no permission checks), through the mount table.
 Result<std::string> Kernel::read_whole_file(std::string_view path) {
   const std::string abs = fs::normalize_path("/", path);
   if (is_proc_path(abs)) return proc_text(abs, nullptr);
-  auto inode = rootfs_.lookup(abs);
-  if (!inode) return inode.error();
-  if ((*inode)->is_dir()) return Errno::isdir;
-  std::string out((*inode)->size, '\0');
-  auto r = fs::file_read(sys_, **inode, 0, reinterpret_cast<std::uint8_t*>(out.data()), out.size());
+  auto w = fs_->vfs.walk(fs::Caller{}, "/", abs, fs::kWalkFollow);
+  if (!w) return w.error();
+  fs::Inode& inode = *w->inode;
+  if (inode.is_dir()) return Errno::isdir;
+  if (w->inode->sb == fs_->procfs.get()) return proc_text(w->path, nullptr);
+  if (inode.type != fs::InodeType::regular) return std::string();
+  std::string out(inode.size, '\0');
+  auto r = fs::file_read(sys_, inode, 0, reinterpret_cast<std::uint8_t*>(out.data()), out.size());
   if (!r) return r.error();
   out.resize(*r);
   return out;
 }
 
 Result<void> Kernel::write_whole_file(std::string_view path, std::string_view contents) {
-  auto inode = rootfs_.create(fs::normalize_path("/", path), 0644, false);
-  if (!inode) return inode.error();
-  fs::file_truncate(sys_, **inode, 0);
-  auto r = fs::file_write(sys_, **inode, 0, reinterpret_cast<const std::uint8_t*>(contents.data()), contents.size());
+  auto w = fs_->vfs.walk(fs::Caller{}, "/", fs::normalize_path("/", path), fs::kWalkFollow | fs::kWalkCreate);
+  if (!w) return w.error();
+  std::shared_ptr<fs::Inode> inode = w->inode;
+  if (!inode) {
+    if (w->dir_mount->read_only) return Errno::rofs;
+    // Made by the machine's user, as if they had written it from a shell.
+    auto made = w->dir_mount->fs->create(*w->dir, w->name, 0644, fs::Caller{fs::kGuestUser, fs::kGuestUser, 0});
+    if (!made) return made.error();
+    inode = *made;
+  } else {
+    if (inode->is_dir()) return Errno::isdir;
+    if (w->mount->read_only) return Errno::rofs;
+    if (inode->sb == fs_->procfs.get()) return Errno::acces;
+    if (inode->type != fs::InodeType::regular) return Errno::inval;
+  }
+  fs::file_truncate(sys_, *inode, 0);
+  auto r = fs::file_write(sys_, *inode, 0, reinterpret_cast<const std::uint8_t*>(contents.data()), contents.size());
   if (!r) return r.error();
+  if (inode->external) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
   return {};
 }
 

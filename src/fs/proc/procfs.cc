@@ -289,38 +289,3 @@ std::string statm_text(const kern::Process& p) {
 }
 
 }  // namespace vmlab::proc
-
-namespace vmlab::kern {
-
-Result<std::string> Kernel::proc_text(std::string_view path, const Process* self) {
-  // path is normalised: "/proc/meminfo", "/proc/self/maps", "/proc/1234/status", ...
-  std::string_view rest = path.substr(std::string_view("/proc").size());
-  if (rest.starts_with('/')) rest.remove_prefix(1);
-  if (rest == "meminfo") return proc::meminfo_text(sys_);
-  if (rest == "vmstat") return proc::vmstat_text(sys_);
-  const auto slash = rest.find('/');
-  const std::string_view who = rest.substr(0, slash);
-  const std::string_view file = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
-  Process* p = nullptr;
-  if (who == "self") {
-    p = const_cast<Process*>(self);
-  } else {
-    int pid = 0;
-    auto [ptr, ec] = std::from_chars(who.data(), who.data() + who.size(), pid);
-    if (ec == std::errc() && ptr == who.data() + who.size()) p = find(pid);
-  }
-  if (p == nullptr) return Errno::noent;
-  if (file == "status") return proc::status_text(*p, sys_);
-  if (file == "stat") return proc::stat_text(*p, sys_);
-  if (file == "statm") return proc::statm_text(*p);
-  if (file == "maps" || file == "smaps" || file == "smaps_rollup") {
-    if (!p->mm) return std::string();  // a zombie has no address space: empty files
-    if (file == "maps") return proc::maps_text(*p->mm);
-    if (file == "smaps") return proc::smaps_text(sys_, *p->mm);
-    return proc::smaps_rollup_text(sys_, *p->mm);
-  }
-  if (file.empty()) return Errno::isdir;
-  return Errno::noent;
-}
-
-}  // namespace vmlab::kern

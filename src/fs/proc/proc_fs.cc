@@ -1,0 +1,187 @@
+#include "fs/proc/proc_fs.h"
+
+#include <array>
+#include <charconv>
+#include <optional>
+
+#include "kernel/kernel.h"
+
+namespace vmlab::proc {
+
+namespace {
+
+enum class Kind : std::uint8_t { dir, file, link };
+
+struct Entry {
+  std::string_view name;
+  Kind kind;
+  std::uint32_t mode;
+};
+
+// /proc's own entries, in proc_readdir()'s order (the proc_dir_entry tree sorts by
+// name length, then bytes); "self" and the pids follow (proc_pid_readdir()).
+constexpr std::array<Entry, 5> kRootEntries{{
+    {"sys", Kind::dir, 0555},
+    {"mounts", Kind::link, 0777},  // -> self/mounts
+    {"uptime", Kind::file, 0444},
+    {"vmstat", Kind::file, 0444},
+    {"meminfo", Kind::file, 0444},
+}};
+
+// /proc/PID, in tgid_base_stuff[] order.
+constexpr std::array<Entry, 13> kPidEntries{{
+    {"environ", Kind::file, 0400},
+    {"status", Kind::file, 0444},
+    {"comm", Kind::file, 0644},
+    {"cmdline", Kind::file, 0444},
+    {"stat", Kind::file, 0444},
+    {"statm", Kind::file, 0444},
+    {"maps", Kind::file, 0444},
+    {"cwd", Kind::link, 0777},
+    {"root", Kind::link, 0777},
+    {"exe", Kind::link, 0777},
+    {"mounts", Kind::file, 0444},
+    {"smaps", Kind::file, 0444},
+    {"smaps_rollup", Kind::file, 0444},
+}};
+
+// /proc/sys: directories, then files (sysctl tables list names in byte order).
+constexpr std::array<std::string_view, 3> kSysDirs{"sys", "sys/kernel", "sys/vm"};
+constexpr std::array<std::string_view, 12> kSysFiles{
+    "sys/kernel/pid_max",          "sys/vm/admin_reserve_kbytes", "sys/vm/max_map_count",
+    "sys/vm/min_free_kbytes",      "sys/vm/mmap_min_addr",        "sys/vm/overcommit_kbytes",
+    "sys/vm/overcommit_memory",    "sys/vm/overcommit_ratio",     "sys/vm/page-cluster",
+    "sys/vm/swappiness",           "sys/vm/user_reserve_kbytes",  "sys/vm/watermark_scale_factor",
+};
+
+// Inode numbers: the root is 1, fixed entries come from the proc_alloc_inum() range
+// (self first, as on Linux), and a process's entries from its pid.
+constexpr std::uint64_t kFirstInum = 0xF0000000;
+std::uint64_t pid_ino(int pid, std::size_t index) { return 0x100000 + static_cast<std::uint64_t>(pid) * 32 + index; }
+
+// A /proc inode knows which file it is.
+struct ProcInode : fs::Inode {
+  ProcInode(std::uint64_t ino, fs::InodeType type, std::string rel)
+      : fs::Inode(ino, ProcFs::kDev, type, fs::Backing::shmem), rel(std::move(rel)) {}
+  std::string rel;  // path below /proc: "", "meminfo", "1000", "1000/maps", "sys/vm"
+};
+
+fs::InodeType type_of(Kind k) {
+  return k == Kind::dir ? fs::InodeType::directory : k == Kind::link ? fs::InodeType::symlink : fs::InodeType::regular;
+}
+
+std::optional<int> parse_pid(std::string_view s) {
+  int pid = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), pid);
+  if (ec != std::errc() || ptr != s.data() + s.size() || pid <= 0 || s.front() == '0') return std::nullopt;
+  return pid;
+}
+
+const ProcInode& as_proc(const fs::Inode& i) { return static_cast<const ProcInode&>(i); }
+
+}  // namespace
+
+ProcFs::ProcFs(kern::Kernel& kernel) : kernel_(kernel) {
+  auto root = std::make_shared<ProcInode>(1, fs::InodeType::directory, "");
+  root->mode = 0555;
+  root->nlink = 2;
+  root->sb = this;
+  root_ = std::move(root);
+}
+
+Result<std::shared_ptr<fs::Inode>> ProcFs::make(const std::string& rel, const fs::Caller&) {
+  if (rel.empty()) return root_;
+  auto node = [&](std::uint64_t ino, Kind kind, std::uint32_t mode) {
+    auto i = std::make_shared<ProcInode>(ino, type_of(kind), rel);
+    i->mode = mode;
+    i->nlink = kind == Kind::dir ? 2 : 1;
+    i->sb = this;
+    return i;
+  };
+  if (rel == "self") return std::shared_ptr<fs::Inode>(node(kFirstInum, Kind::link, 0777));
+  for (std::size_t i = 0; i < kRootEntries.size(); ++i) {
+    if (rel == kRootEntries[i].name) {
+      return std::shared_ptr<fs::Inode>(node(kFirstInum + 1 + i, kRootEntries[i].kind, kRootEntries[i].mode));
+    }
+  }
+  for (std::size_t i = 0; i < kSysDirs.size(); ++i) {
+    if (rel == kSysDirs[i]) return std::shared_ptr<fs::Inode>(node(kFirstInum + 16 + i, Kind::dir, 0555));
+  }
+  for (std::size_t i = 0; i < kSysFiles.size(); ++i) {
+    if (rel == kSysFiles[i]) return std::shared_ptr<fs::Inode>(node(kFirstInum + 32 + i, Kind::file, 0644));
+  }
+  // proc_pid_lookup(): a live (or not yet reaped) process.
+  const auto slash = rel.find('/');
+  const auto pid = parse_pid(std::string_view(rel).substr(0, slash));
+  if (!pid) return Errno::noent;
+  const kern::Process* p = kernel_.find(*pid);
+  if (p == nullptr) return Errno::noent;
+  std::shared_ptr<fs::Inode> out;
+  if (slash == std::string::npos) {
+    out = node(pid_ino(*pid, 0), Kind::dir, 0555);
+  } else {
+    const std::string_view file = std::string_view(rel).substr(slash + 1);
+    for (std::size_t i = 0; i < kPidEntries.size() && !out; ++i) {
+      if (file == kPidEntries[i].name) out = node(pid_ino(*pid, i + 1), kPidEntries[i].kind, kPidEntries[i].mode);
+    }
+    if (!out) return Errno::noent;
+  }
+  out->uid = p->uid;
+  out->gid = p->gid;
+  return out;
+}
+
+Result<std::shared_ptr<fs::Inode>> ProcFs::lookup(fs::Inode& dir, const std::string& name, const fs::Caller& who) {
+  const std::string& base = as_proc(dir).rel;
+  return make(base.empty() ? name : base + "/" + name, who);
+}
+
+Result<std::vector<fs::DirEntry>> ProcFs::readdir(fs::Inode& dir, const fs::Caller& who) {
+  const std::string& rel = as_proc(dir).rel;
+  std::vector<fs::DirEntry> out;
+  auto add = [&](const std::string& child_rel, std::string_view name) {
+    if (auto i = make(child_rel, who)) out.push_back({(*i)->ino, fs::dirent_type(**i), std::string(name)});
+  };
+  if (rel.empty()) {
+    for (const Entry& e : kRootEntries) add(std::string(e.name), e.name);
+    add("self", "self");
+    for (const auto& [pid, p] : kernel_.processes()) add(std::to_string(pid), std::to_string(pid));
+    return out;
+  }
+  if (rel.starts_with("sys")) {
+    const std::string prefix = rel + "/";
+    for (std::string_view d : kSysDirs) {
+      if (d.starts_with(prefix) && d.find('/', prefix.size()) == std::string_view::npos) {
+        add(std::string(d), d.substr(prefix.size()));
+      }
+    }
+    for (std::string_view f : kSysFiles) {
+      if (f.starts_with(prefix) && f.find('/', prefix.size()) == std::string_view::npos) {
+        add(std::string(f), f.substr(prefix.size()));
+      }
+    }
+    return out;
+  }
+  for (const Entry& e : kPidEntries) add(rel + "/" + std::string(e.name), e.name);
+  return out;
+}
+
+Result<std::string> ProcFs::readlink(fs::Inode& link, const fs::Caller& who) {
+  const std::string& rel = as_proc(link).rel;
+  if (rel == "self") {
+    if (who.pid <= 0) return Errno::noent;  // no process asked
+    return std::to_string(who.pid);
+  }
+  if (rel == "mounts") return std::string("self/mounts");
+  const auto slash = rel.find('/');
+  const auto pid = parse_pid(std::string_view(rel).substr(0, slash));
+  const kern::Process* p = pid ? kernel_.find(*pid) : nullptr;
+  if (p == nullptr || slash == std::string::npos) return Errno::noent;
+  const std::string_view file = std::string_view(rel).substr(slash + 1);
+  if (file == "cwd") return p->cwd;
+  if (file == "root") return std::string("/");
+  if (file == "exe" && !p->exe.empty() && p->alive()) return p->exe;
+  return Errno::noent;  // proc_exe_link() of a process with no executable
+}
+
+}  // namespace vmlab::proc
