@@ -11,6 +11,7 @@
 
 #include "cli/demos/demos.h"
 #include "cli/machine_options.h"
+#include "cli/run_command.h"
 #include "fidelity/fidelity.h"
 
 namespace {
@@ -103,6 +104,8 @@ int main(int argc, char** argv) {
       "  vmlab demo cow --json               one experiment, as JSON\n"
       "  vmlab demo --config configs/small.toml --set vm.zero_page=false\n"
       "  vmlab config --set memory.ram=512M  print the effective machine as TOML\n"
+      "  vmlab run [--mount H:G] [--sample 1s] [--report F] PROGRAM [ARGS...]\n"
+      "                                      run a riscv64 Linux program\n"
       "  vmlab fidelity [--cases DIR] [--random N --seed S]\n"
       "                                      run cases side by side with the host kernel");
 
@@ -121,8 +124,14 @@ int main(int argc, char** argv) {
 
   CLI::App* config = app.add_subcommand("config", "Print the effective machine configuration as TOML");
 
+  vmlab::cli::RunOptions run_options;
+  CLI::App* run = vmlab::cli::add_run_command(app, run_options);
+
   try {
-    app.parse(argc, argv);
+    // `vmlab run ... PROGRAM ARGS...`: the program's arguments are not vmlab's.
+    const int parsed = vmlab::cli::run_args_start(argc, argv);
+    for (int i = parsed; i < argc; ++i) run_options.args.emplace_back(argv[i]);
+    app.parse(parsed, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -130,7 +139,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
     if (app.get_subcommands().empty() && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr)
-      return usage_error("a command is required: demo or config (see vmlab --help)");
+      return usage_error("a command is required: demo, run or config (see vmlab --help)");
     return usage_error(fmt::format("{} (see vmlab --help)", e.what()));
   }
 
@@ -140,6 +149,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     const vmlab::MachineConfig cfg = machine.build();
+    if (run->parsed()) return vmlab::cli::run_command(cfg, run_options);
     if (config->parsed()) {
       std::cout << cfg.to_toml();
       return 0;

@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "fs/hostfs.h"
 #include "fs/inode.h"
 #include "kernel/kernel.h"
 #include "mm/page_table.h"
@@ -25,12 +26,22 @@ struct Expected {
 std::vector<fs::Inode*> all_inodes(Kernel& k) {
   std::set<fs::Inode*> seen;
   std::vector<fs::Inode*> todo{k.rootfs().root().get()};
+  // Every mounted tree, and every host file hostfs keeps an inode (and a cache) for.
+  bool host_files = false;
+  for (const auto& [path, m] : k.vfs().mounts()) {
+    todo.push_back(m->root.get());
+    if (auto* host = dynamic_cast<fs::HostFs*>(m->fs.get()); host && !host_files) {
+      for (const auto& inode : host->inodes()) todo.push_back(inode.get());
+      host_files = true;  // one table behind every hostfs
+    }
+  }
   while (!todo.empty()) {
     fs::Inode* i = todo.back();
     todo.pop_back();
     if (!seen.insert(i).second) continue;
     for (auto& [name, child] : i->entries) todo.push_back(child.get());
   }
+  if (fs::Inode* vdso = k.vdso_inode()) seen.insert(vdso);
   for (const auto& [pid, p] : k.processes()) {
     for (const auto& f : p->fds) {
       if (f) seen.insert(f->inode.get());

@@ -12,6 +12,7 @@
 #include "kernel/stack_image.h"
 #include "mm/mman.h"
 #include "mm/vma_ops.h"
+#include "vmlab/fcntl.h"
 #include "vmlab/mman.h"
 
 namespace vmlab::kern {
@@ -121,8 +122,10 @@ std::array<std::uint8_t, 16> random_bytes(std::uint64_t seed, int pid) {
 
 Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::vector<std::string>& argv,
                                 const std::vector<std::string>& envp) {
-  auto inode = resolve(p, path);
-  if (!inode) return inode.error();
+  auto walked = walk_at(p, kAtFdcwd, path, fs::kWalkFollow);
+  if (!walked) return walked.error();
+  const std::string exe_path = walked->path;  // d_path(): what maps and /proc/PID/exe show
+  Result<std::shared_ptr<fs::Inode>> inode = walked->inode;
   if ((*inode)->is_dir()) return Errno::acces;
   if ((*inode)->type != fs::InodeType::regular) return Errno::acces;
   const std::uint16_t machine = config_.layout == Layout::x86_64 ? kEmX86_64 : kEmRiscv;
@@ -136,11 +139,13 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
   auto elf = parse_elf(bytes, machine, task_size);
   if (!elf) return elf.error().error;
   std::shared_ptr<fs::Inode> interp_inode;
+  std::string interp_path;
   std::optional<ElfImage> interp;
   if (elf->interp) {
-    auto ii = resolve(p, *elf->interp);
+    auto ii = walk_at(p, kAtFdcwd, *elf->interp, fs::kWalkFollow);
     if (!ii) return ii.error();
-    interp_inode = *ii;
+    interp_inode = ii->inode;
+    interp_path = ii->path;
     auto ie = parse_elf(read_all(*interp_inode), machine, task_size);
     if (!ie) return ie.error().error;
     interp = *ie;
@@ -164,7 +169,8 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
     }
   }
   mm::AddressSpace& mm = *p.mm;
-  auto file = std::make_shared<fs::OpenFile>(*inode, fs::normalize_path(p.cwd, path), kORdonly);
+  auto file = std::make_shared<fs::OpenFile>(*inode, exe_path, kORdonly);
+  p.exe = exe_path;
   auto main = load_image(*this, p, file, *elf, elf_et_dyn_base(machine, task_size));
   if (!main) {
     kill(p, Signal::sigsegv);
@@ -172,7 +178,7 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
   }
   std::uint64_t interp_bias = 0;
   if (interp) {
-    auto ifile = std::make_shared<fs::OpenFile>(interp_inode, *elf->interp, kORdonly);
+    auto ifile = std::make_shared<fs::OpenFile>(interp_inode, interp_path, kORdonly);
     auto loaded = load_image(*this, p, ifile, *interp, 0);
     if (!loaded) {
       kill(p, Signal::sigsegv);
@@ -196,25 +202,43 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
   if (machine == kEmX86_64) spec.platform = "x86_64";
   spec.stack_rlimit = config_.stack_rlimit;
   const std::uint64_t entry = main->bias + elf->entry;
-  spec.auxv = {{kAtHwcap, 0},
-               {kAtPagesz, kPageSize},
-               {kAtClktck, 100},
-               {kAtPhdr, main->bias + elf->phdr_vaddr},
-               {kAtPhent, 56},
-               {kAtPhnum, elf->phnum},
-               {kAtBase, interp_bias},
-               {kAtFlags, 0},
-               {kAtEntry, entry},
-               {kAtUid, p.uid},
-               {kAtEuid, p.uid},
-               {kAtGid, p.gid},
-               {kAtEgid, p.gid},
-               {kAtSecure, 0},
-               {kAtRandom, 0},
-               {kAtHwcap2, 0},
-               {kAtExecfn, 0},
-               {kAtPlatform, 0},
-               {kAtNull, 0}};
+  // riscv64: ARCH_DLINFO first (AT_SYSINFO_EHDR left out: vmlab's [vdso] page holds
+  // only the signal trampoline, not an ELF image; cache sizes unknown, as on QEMU's
+  // virt board; AT_MINSIGSTKSZ the rt_sigframe size), then AT_HWCAP with the
+  // rv64gc letters I, M, A, F, D, C; no AT_HWCAP2, AT_PLATFORM or AT_RSEQ_* (rseq
+  // is not implemented).
+  if (machine == kEmRiscv) {
+    constexpr std::uint64_t kHwcapRv64gc = (1 << ('I' - 'A')) | (1 << ('M' - 'A')) | (1 << ('A' - 'A')) |
+                                           (1 << ('F' - 'A')) | (1 << ('D' - 'A')) | (1 << ('C' - 'A'));
+    spec.auxv = {{kAtL1iCachesize, 0}, {kAtL1iCachegeometry, 0}, {kAtL1dCachesize, 0},
+                 {kAtL1dCachegeometry, 0}, {kAtL2Cachesize, 0}, {kAtL2Cachegeometry, 0},
+                 {kAtMinsigstksz, kRiscvMinSigStkSz}, {kAtHwcap, kHwcapRv64gc},
+                 {kAtPagesz, kPageSize}, {kAtClktck, 100},
+                 {kAtPhdr, main->bias + elf->phdr_vaddr}, {kAtPhent, 56}, {kAtPhnum, elf->phnum},
+                 {kAtBase, interp_bias}, {kAtFlags, 0}, {kAtEntry, entry},
+                 {kAtUid, p.uid}, {kAtEuid, p.uid}, {kAtGid, p.gid}, {kAtEgid, p.gid},
+                 {kAtSecure, 0}, {kAtRandom, 0}, {kAtExecfn, 0}, {kAtNull, 0}};
+  } else {
+    spec.auxv = {{kAtHwcap, 0},
+                 {kAtPagesz, kPageSize},
+                 {kAtClktck, 100},
+                 {kAtPhdr, main->bias + elf->phdr_vaddr},
+                 {kAtPhent, 56},
+                 {kAtPhnum, elf->phnum},
+                 {kAtBase, interp_bias},
+                 {kAtFlags, 0},
+                 {kAtEntry, entry},
+                 {kAtUid, p.uid},
+                 {kAtEuid, p.uid},
+                 {kAtGid, p.gid},
+                 {kAtEgid, p.gid},
+                 {kAtSecure, 0},
+                 {kAtRandom, 0},
+                 {kAtHwcap2, 0},
+                 {kAtExecfn, 0},
+                 {kAtPlatform, 0},
+                 {kAtNull, 0}};
+  }
   auto image = build_stack_image(spec);
   if (!image) {
     kill(p, Signal::sigsegv);

@@ -130,6 +130,8 @@ Result<int> Kernel::fork(Process& parent) {
   p->set_mm(std::move(child_mm));
   p->fds = parent.fds;
   p->cwd = parent.cwd;
+  p->exe = parent.exe;
+  p->umask = parent.umask;
   p->uid = parent.uid;
   p->gid = parent.gid;
   const int pid = p->pid;
@@ -151,6 +153,8 @@ Result<int> Kernel::vfork(Process& parent) {
   p->vforked = true;
   p->fds = parent.fds;
   p->cwd = parent.cwd;
+  p->exe = parent.exe;
+  p->umask = parent.umask;
   p->uid = parent.uid;
   p->gid = parent.gid;
   const int pid = p->pid;

@@ -1,6 +1,8 @@
 #include "kernel/kernel.h"
 
 #include "fs/inode.h"
+#include "fs/page_cache.h"
+#include "kernel/fs_state.h"
 #include "kernel/stack_image.h"
 #include "mm/fault.h"
 #include "mm/mman.h"
@@ -16,13 +18,14 @@ constexpr std::uint32_t kRootDev = (8 << 8) | 1;  // 08:01
 
 Kernel::Kernel(const MachineConfig& config, mm::MemorySystem& sys)
     : config_(config), sys_(sys), rootfs_(kRootDev, [&sys](fs::Inode& inode) { sys.evict_inode(inode); }) {
-  (void)rootfs_.mkdir("/tmp", 01777);
-  (void)rootfs_.mkdir("/dev", 0755);
-  rootfs_.mknod("/dev/null", kDevNull);
-  rootfs_.mknod("/dev/zero", kDevZero);
+  setup_mounts();
 }
 
 Kernel::~Kernel() {
+  // Host files get what the guest wrote through writable mounts before the machine goes.
+  for (auto& inode : fs_->hostfs.inodes()) {
+    if (inode->type == fs::InodeType::regular) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
+  }
   // Tear every address space down while the memory system still exists.
   for (auto& [pid, p] : procs_) {
     p->fds.clear();

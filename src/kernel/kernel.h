@@ -12,13 +12,20 @@
 #include <vector>
 
 #include "fs/memfs.h"
+#include "fs/vfs.h"
 #include "hw/mmu.h"
 #include "kernel/process.h"
 #include "mm/memory_system.h"
 #include "vmlab/result.h"
 #include "vmlab/signal.h"
 
+namespace vmlab {
+struct MountSpec;
+}
+
 namespace vmlab::kern {
+
+struct FsState;
 
 struct WaitResult {
   int pid = 0;     // 0: the child has not exited (WNOHANG)
@@ -27,7 +34,9 @@ struct WaitResult {
 
 struct FileStat {
   std::uint64_t dev, ino, size, blocks;
-  std::uint32_t mode, nlink, uid, gid, rdev;
+  std::uint32_t mode, nlink, uid, gid, rdev;  // mode includes the S_IF* type bits
+  std::uint32_t blksize = 4096;
+  std::uint64_t atime_ns = 0, mtime_ns = 0, ctime_ns = 0;  // virtual clock, ns since boot
 };
 
 class Kernel {
@@ -83,6 +92,31 @@ class Kernel {
   Result<void> mkdir(Process& p, std::string_view path, std::uint32_t mode);
   Result<FileStat> fstat(Process& p, int fd);
 
+  // Paths and directories (path_syscalls.cc, dir_syscalls.cc), with Linux's errors.
+  // `dirfd` is kAtFdcwd (vmlab/fcntl.h) or a directory descriptor relative paths
+  // start from; flags are the AT_* values each call takes.
+  Result<int> openat(Process& p, int dirfd, std::string_view path, int flags, std::uint32_t mode);
+  Result<FileStat> fstatat(Process& p, int dirfd, std::string_view path, int flags);
+  Result<FileStat> stat(Process& p, std::string_view path);   // follows a final symlink
+  Result<FileStat> lstat(Process& p, std::string_view path);  // does not
+  Result<void> faccessat(Process& p, int dirfd, std::string_view path, int mode, int flags);
+  Result<std::string> readlinkat(Process& p, int dirfd, std::string_view path);  // not truncated
+  Result<void> unlinkat(Process& p, int dirfd, std::string_view path, int flags);
+  Result<void> mkdirat(Process& p, int dirfd, std::string_view path, std::uint32_t mode);
+  Result<void> symlinkat(Process& p, std::string_view target, int dirfd, std::string_view path);
+  Result<void> chdir(Process& p, std::string_view path);
+  Result<void> fchdir(Process& p, int fd);
+  std::string getcwd(const Process& p) const { return p.cwd; }
+  // The entries of an open directory, "." and ".." first; getdents64() packs them as
+  // struct linux_dirent64 into the user buffer from the descriptor's position.
+  Result<std::vector<fs::DirEntry>> readdir(Process& p, int fd);
+  Result<std::uint64_t> getdents64(Process& p, int fd, VirtAddr buf, std::uint64_t len);
+
+  // Mounts (mounts.cc): a host directory at a guest path (hostfs). The error is the
+  // host's (ENOENT, ENOTDIR, EACCES) when the host directory cannot be used.
+  Result<void> mount_host(const MountSpec& spec);
+  fs::Vfs& vfs();
+
   // User memory, as the kernel reaches it (copy_to_user / copy_from_user): faults are
   // taken for the process; an access Linux would refuse is EFAULT.
   Result<void> copy_to_user(Process& p, VirtAddr dst, std::span<const std::uint8_t> src);
@@ -100,9 +134,17 @@ class Kernel {
   // The text of a /proc file, rendered from live state.
   Result<std::string> proc_text(std::string_view path, const Process* self);
 
+  // The riscv64 [vdso] (vdso.cc): one page holding the signal return trampoline,
+  // mapped below the mmap base as arch_setup_additional_pages() maps Linux's; one
+  // cached page shared by every process. The guest runtime maps it at exec.
+  Result<VirtAddr> map_vdso(Process& p);
+  fs::Inode* vdso_inode() { return vdso_.get(); }
+
  private:
   Result<std::shared_ptr<fs::OpenFile>> fd_file(Process& p, int fd);
   Result<std::shared_ptr<fs::Inode>> resolve(const Process& p, std::string_view path);
+  Result<fs::WalkResult> walk_at(const Process& p, int dirfd, std::string_view path, unsigned flags);
+  void setup_mounts();
   void release_mm(Process& p);
   void do_exit(Process& p, int wait_status);
   void close_all(Process& p);
@@ -116,9 +158,11 @@ class Kernel {
   const MachineConfig& config_;
   mm::MemorySystem& sys_;
   fs::MemFs rootfs_;
+  std::unique_ptr<FsState> fs_;  // the mount table, /dev, /proc, hostfs, /dev/urandom
   std::map<int, std::unique_ptr<Process>> procs_;
   std::vector<std::unique_ptr<Process>> reaped_;
   int next_pid_ = 1000;
+  std::shared_ptr<fs::Inode> vdso_;
 };
 
 // The /dev character devices vmlab provides (their Linux device numbers).

@@ -31,7 +31,9 @@ struct Process {
   int exit_code = 0;                          // the wait status once a zombie
   int vfork_child = 0;                        // the child this parent waits for
   bool vforked = false;                       // this child shares its parent's mm
-  std::string cwd = "/";
+  std::string cwd = "/";                      // canonical: no symlinks, "." or ".."
+  std::string exe;                            // the executable's path (/proc/PID/exe)
+  std::uint32_t umask = 022;                  // applied to the modes of files it creates
   std::uint32_t uid = 1000, gid = 1000;
   std::uint64_t start_time_ns = 0;
 

@@ -40,7 +40,16 @@ inline constexpr std::uint64_t kAtRseqFeatureSize = 27;
 inline constexpr std::uint64_t kAtRseqAlign = 28;
 inline constexpr std::uint64_t kAtExecfn = 31;
 inline constexpr std::uint64_t kAtSysinfoEhdr = 33;
+inline constexpr std::uint64_t kAtL1iCachesize = 40;  // riscv64's ARCH_DLINFO
+inline constexpr std::uint64_t kAtL1iCachegeometry = 41;
+inline constexpr std::uint64_t kAtL1dCachesize = 42;
+inline constexpr std::uint64_t kAtL1dCachegeometry = 43;
+inline constexpr std::uint64_t kAtL2Cachesize = 44;
+inline constexpr std::uint64_t kAtL2Cachegeometry = 45;
 inline constexpr std::uint64_t kAtMinsigstksz = 51;
+// riscv64's AT_MINSIGSTKSZ: get_rt_frame_size() without vector state, the 1088-byte
+// struct rt_sigframe (siginfo, ucontext with the D-extension registers).
+inline constexpr std::uint64_t kRiscvMinSigStkSz = 1088;
 
 inline constexpr std::uint64_t kMaxArgStrlen = 32 * 4096;  // MAX_ARG_STRLEN
 inline constexpr std::uint64_t kArgMax = 32 * 4096;        // ARG_MAX: strings always allowed

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "vmlab/result.h"
 #include "vmlab/units.h"
@@ -43,6 +44,9 @@ Result<VirtAddr> do_mremap(AddressSpace& mm, VirtAddr old_addr, std::uint64_t ol
                            int flags, VirtAddr new_addr);
 Result<void> do_madvise(AddressSpace& mm, VirtAddr addr, std::uint64_t length, int advice, FaultTally* tally);
 Result<void> do_msync(AddressSpace& mm, VirtAddr addr, std::uint64_t length, int flags);
+// mincore(): one byte per page of [start, start + len), 1 for resident; EINVAL for
+// an unaligned start, ENOMEM for a range outside the address space or a hole.
+Result<std::vector<std::uint8_t>> do_mincore(AddressSpace& mm, VirtAddr start, std::uint64_t len);
 // The brk system call: the new break, or the old one when the request is refused
 // (glibc turns that into ENOMEM).
 VirtAddr do_brk(AddressSpace& mm, VirtAddr brk);

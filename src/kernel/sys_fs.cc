@@ -1,0 +1,233 @@
+// File and path system calls (fs/stat.c, fs/namei.c, fs/open.c, fs/readdir.c,
+// fs/sync.c, fs/d_path.c): the argument checks and user-memory layouts around the
+// kernel's path entry points (struct stat and struct statx as riscv64 has them).
+#include <cstring>
+
+#include "kernel/pipe.h"
+#include "kernel/sys_handlers.h"
+#include "kernel/task_table.h"
+#include "kernel/user_mem.h"
+#include "vmlab/fcntl.h"
+
+namespace vmlab::kern {
+
+namespace {
+
+constexpr int kAtNoAutomount = 0x800;
+constexpr int kAtStatxSyncType = 0x6000;
+constexpr std::uint32_t kSIfifo = 0010000;
+
+int as_int(std::uint64_t v) { return static_cast<int>(static_cast<std::uint32_t>(v)); }
+
+void put16(std::uint8_t* b, std::size_t off, std::uint16_t v) { std::memcpy(b + off, &v, 2); }
+void put32(std::uint8_t* b, std::size_t off, std::uint32_t v) { std::memcpy(b + off, &v, 4); }
+void put64(std::uint8_t* b, std::size_t off, std::uint64_t v) { std::memcpy(b + off, &v, 8); }
+
+// Inode times are virtual nanoseconds since boot; guests see them on the realtime clock.
+std::uint64_t real_sec(std::uint64_t ns) { return kRealtimeEpochSec + ns / 1000000000ULL; }
+std::uint32_t real_nsec(std::uint64_t ns) { return static_cast<std::uint32_t>(ns % 1000000000ULL); }
+
+// What fstat() says about a pipe end: a FIFO on pipefs, owned by the caller.
+FileStat pipe_stat(const PipeFile& f, const Process& p) {
+  const fs::Inode& i = *f.pipe->inode;
+  FileStat st{i.dev, i.ino, 0, 0, kSIfifo | 0600, 1, p.uid, p.gid, 0};
+  st.blksize = static_cast<std::uint32_t>(kPageSize);
+  return st;
+}
+
+Result<FileStat> stat_fd(SysCtx& c, int fd) {
+  if (fd >= 0 && static_cast<std::size_t>(fd) < c.p.fds.size() && c.p.fds[static_cast<std::size_t>(fd)]) {
+    if (PipeFile* pf = as_pipe(*c.p.fds[static_cast<std::size_t>(fd)])) return pipe_stat(*pf, c.p);
+  }
+  return c.k.fstat(c.p, fd);
+}
+
+// cp_new_stat(): the asm-generic struct stat of riscv64, 128 bytes.
+std::int64_t put_stat(SysCtx& c, VirtAddr addr, const FileStat& st) {
+  std::uint8_t b[128] = {};
+  put64(b, 0, st.dev);
+  put64(b, 8, st.ino);
+  put32(b, 16, st.mode);
+  put32(b, 20, st.nlink);
+  put32(b, 24, st.uid);
+  put32(b, 28, st.gid);
+  put64(b, 32, st.rdev);
+  put64(b, 48, st.size);
+  put32(b, 56, st.blksize);
+  put64(b, 64, st.blocks);
+  put64(b, 72, real_sec(st.atime_ns));
+  put64(b, 80, real_nsec(st.atime_ns));
+  put64(b, 88, real_sec(st.mtime_ns));
+  put64(b, 96, real_nsec(st.mtime_ns));
+  put64(b, 104, real_sec(st.ctime_ns));
+  put64(b, 112, real_nsec(st.ctime_ns));
+  return c.k.copy_to_user(c.p, addr, b) ? 0 : err(Errno::fault);
+}
+
+// cp_statx(): struct statx, 256 bytes, with the basic fields (STATX_BASIC_STATS).
+std::int64_t put_statx(SysCtx& c, VirtAddr addr, const FileStat& st) {
+  std::uint8_t b[256] = {};
+  put32(b, 0, 0x7ff);  // stx_mask: STATX_BASIC_STATS
+  put32(b, 4, st.blksize);
+  put32(b, 16, st.nlink);
+  put32(b, 20, st.uid);
+  put32(b, 24, st.gid);
+  put16(b, 28, static_cast<std::uint16_t>(st.mode));
+  put64(b, 32, st.ino);
+  put64(b, 40, st.size);
+  put64(b, 48, st.blocks);
+  // stx_atime, stx_ctime, stx_mtime (sec, nsec); stx_btime (80) is not reported.
+  const std::pair<std::size_t, std::uint64_t> times[] = {{64, st.atime_ns}, {96, st.ctime_ns}, {112, st.mtime_ns}};
+  for (const auto& [off, ns] : times) {
+    put64(b, off, real_sec(ns));
+    put32(b, off + 8, real_nsec(ns));
+  }
+  put32(b, 128, st.rdev >> 8);
+  put32(b, 132, st.rdev & 0xff);
+  put32(b, 136, static_cast<std::uint32_t>(st.dev >> 8));
+  put32(b, 140, static_cast<std::uint32_t>(st.dev & 0xff));
+  return c.k.copy_to_user(c.p, addr, b) ? 0 : err(Errno::fault);
+}
+
+// vfs_fstatat(): an empty path with AT_EMPTY_PATH names the descriptor itself.
+Result<FileStat> stat_at(SysCtx& c, int dirfd, VirtAddr path_addr, int flags) {
+  std::string path;
+  if (path_addr != 0 || !(flags & kAtEmptyPath)) {
+    auto p = get_path(c.k, c.p, path_addr);
+    if (!p) return p.error();
+    path = std::move(*p);
+  }
+  if (path.empty()) {
+    if (!(flags & kAtEmptyPath)) return Errno::noent;
+    if (dirfd != kAtFdcwd) return stat_fd(c, dirfd);
+  }
+  return c.k.fstatat(c.p, dirfd, path, flags);
+}
+
+bool is_pipe_fd(SysCtx& c, int fd) {
+  return fd >= 0 && static_cast<std::size_t>(fd) < c.p.fds.size() && c.p.fds[static_cast<std::size_t>(fd)] &&
+         as_pipe(*c.p.fds[static_cast<std::size_t>(fd)]) != nullptr;
+}
+
+}  // namespace
+
+std::int64_t sys_fstat(SysCtx& c, const SysArgs& a) {
+  auto st = stat_fd(c, as_int(a[0]));
+  if (!st) return err(st.error());
+  return put_stat(c, a[1], *st);
+}
+
+std::int64_t sys_newfstatat(SysCtx& c, const SysArgs& a) {
+  const int flags = as_int(a[3]);
+  if (flags & ~(kAtSymlinkNofollow | kAtEmptyPath | kAtNoAutomount)) return err(Errno::inval);
+  auto st = stat_at(c, as_int(a[0]), a[1], flags);
+  if (!st) return err(st.error());
+  return put_stat(c, a[2], *st);
+}
+
+std::int64_t sys_statx(SysCtx& c, const SysArgs& a) {
+  const int flags = as_int(a[2]);
+  const std::uint32_t mask = static_cast<std::uint32_t>(a[3]);
+  if ((flags & kAtStatxSyncType) == kAtStatxSyncType) return err(Errno::inval);
+  if (flags & ~(kAtSymlinkNofollow | kAtNoAutomount | kAtEmptyPath | kAtStatxSyncType)) return err(Errno::inval);
+  if (mask & 0x80000000U) return err(Errno::inval);  // STATX__RESERVED
+  auto st = stat_at(c, as_int(a[0]), a[1], flags & (kAtSymlinkNofollow | kAtEmptyPath));
+  if (!st) return err(st.error());
+  return put_statx(c, a[4], *st);
+}
+
+std::int64_t sys_getdents64(SysCtx& c, const SysArgs& a) {
+  if (is_pipe_fd(c, as_int(a[0]))) return err(Errno::notdir);
+  return ret(c.k.getdents64(c.p, as_int(a[0]), a[1], a[2]));
+}
+
+std::int64_t sys_readlinkat(SysCtx& c, const SysArgs& a) {
+  const int bufsiz = as_int(a[3]);
+  if (bufsiz <= 0) return err(Errno::inval);
+  auto path = get_path(c.k, c.p, a[1]);
+  if (!path) return err(path.error());
+  auto target = c.k.readlinkat(c.p, as_int(a[0]), *path);
+  if (!target) return err(target.error());
+  const std::size_t n = std::min<std::size_t>(target->size(), static_cast<std::size_t>(bufsiz));
+  if (!c.k.copy_to_user(c.p, a[2], std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(target->data()), n)))
+    return err(Errno::fault);
+  return static_cast<std::int64_t>(n);
+}
+
+std::int64_t sys_faccessat2(SysCtx& c, const SysArgs& a) {
+  const int mode = as_int(a[2]);
+  const int flags = as_int(a[3]);
+  if (mode & ~(kROk | kWOk | kXOk)) return err(Errno::inval);
+  if (flags & ~(kAtEaccess | kAtSymlinkNofollow | kAtEmptyPath)) return err(Errno::inval);
+  auto path = get_path(c.k, c.p, a[1]);
+  if (!path) return err(path.error());
+  if (path->empty() && !(flags & kAtEmptyPath)) return err(Errno::noent);
+  return ret(c.k.faccessat(c.p, as_int(a[0]), *path, mode, flags));
+}
+
+std::int64_t sys_faccessat(SysCtx& c, const SysArgs& a) {
+  SysArgs b = a;
+  b[3] = 0;
+  return sys_faccessat2(c, b);
+}
+
+std::int64_t sys_ftruncate(SysCtx& c, const SysArgs& a) {
+  return ret(c.k.ftruncate(c.p, as_int(a[0]), a[1]));
+}
+
+// vfs_fsync_range(): a file without an fsync operation (a pipe) is EINVAL.
+std::int64_t sys_fsync(SysCtx& c, const SysArgs& a) {
+  if (is_pipe_fd(c, as_int(a[0]))) return err(Errno::inval);
+  return ret(c.k.fsync(c.p, as_int(a[0])));
+}
+
+std::int64_t sys_fdatasync(SysCtx& c, const SysArgs& a) { return sys_fsync(c, a); }
+
+std::int64_t sys_unlinkat(SysCtx& c, const SysArgs& a) {
+  const int flags = as_int(a[2]);
+  if (flags & ~kAtRemovedir) return err(Errno::inval);
+  auto path = get_path(c.k, c.p, a[1]);
+  if (!path) return err(path.error());
+  if (path->empty()) return err(Errno::noent);
+  return ret(c.k.unlinkat(c.p, as_int(a[0]), *path, flags));
+}
+
+std::int64_t sys_mkdirat(SysCtx& c, const SysArgs& a) {
+  auto path = get_path(c.k, c.p, a[1]);
+  if (!path) return err(path.error());
+  if (path->empty()) return err(Errno::noent);
+  return ret(c.k.mkdirat(c.p, as_int(a[0]), *path, static_cast<std::uint32_t>(a[2])));
+}
+
+std::int64_t sys_symlinkat(SysCtx& c, const SysArgs& a) {
+  auto target = get_path(c.k, c.p, a[0]);
+  if (!target) return err(target.error());
+  auto path = get_path(c.k, c.p, a[2]);
+  if (!path) return err(path.error());
+  if (path->empty()) return err(Errno::noent);
+  return ret(c.k.symlinkat(c.p, *target, as_int(a[1]), *path));
+}
+
+// The raw getcwd() returns the length with the NUL; ERANGE when it does not fit.
+std::int64_t sys_getcwd(SysCtx& c, const SysArgs& a) {
+  const std::string cwd = c.k.getcwd(c.p);
+  if (a[1] < cwd.size() + 1) return err(Errno::range);
+  if (!c.k.copy_to_user(c.p, a[0], std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(cwd.c_str()),
+                                                                 cwd.size() + 1)))
+    return err(Errno::fault);
+  return static_cast<std::int64_t>(cwd.size() + 1);
+}
+
+std::int64_t sys_chdir(SysCtx& c, const SysArgs& a) {
+  auto path = get_path(c.k, c.p, a[0]);
+  if (!path) return err(path.error());
+  if (path->empty()) return err(Errno::noent);
+  return ret(c.k.chdir(c.p, *path));
+}
+
+std::int64_t sys_fchdir(SysCtx& c, const SysArgs& a) {
+  if (is_pipe_fd(c, as_int(a[0]))) return err(Errno::notdir);
+  return ret(c.k.fchdir(c.p, as_int(a[0])));
+}
+
+}  // namespace vmlab::kern

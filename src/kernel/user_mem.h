@@ -1,0 +1,59 @@
+// Reading and writing a guest's memory from system-call handlers: get_user(),
+// put_user(), strncpy_from_user() and the argument-vector copies of execve, on top
+// of Kernel::copy_from_user/copy_to_user (which take page faults for the process and
+// turn what Linux refuses into EFAULT).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kernel/kernel.h"
+
+namespace vmlab::kern {
+
+template <class T>
+Result<T> get_user(Kernel& k, Process& p, VirtAddr addr) {
+  std::uint8_t b[sizeof(T)];
+  if (auto r = k.copy_from_user(p, b, addr); !r) return r.error();
+  T v;
+  std::memcpy(&v, b, sizeof(T));
+  return v;
+}
+
+template <class T>
+Result<void> put_user(Kernel& k, Process& p, VirtAddr addr, const T& v) {
+  std::uint8_t b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  return k.copy_to_user(p, addr, b);
+}
+
+inline Result<void> put_bytes(Kernel& k, Process& p, VirtAddr addr, std::span<const std::uint8_t> bytes) {
+  return k.copy_to_user(p, addr, bytes);
+}
+
+// strncpy_from_user() of a NUL-terminated string of at most `max` bytes with its NUL:
+// EFAULT when unreadable before the NUL, `too_long` when there is no NUL in `max`.
+Result<std::string> get_string(Kernel& k, Process& p, VirtAddr addr, std::size_t max, Errno too_long);
+// getname(): a path name, PATH_MAX (4096) bytes with its NUL, else ENAMETOOLONG. An
+// empty name is returned as such (most callers then fail with ENOENT).
+inline Result<std::string> get_path(Kernel& k, Process& p, VirtAddr addr) {
+  return get_string(k, p, addr, 4096, Errno::nametoolong);
+}
+// copy_strings() for execve: the strings of a NULL-terminated pointer array (a NULL
+// array is empty). E2BIG for a string longer than MAX_ARG_STRLEN, EFAULT when unreadable.
+Result<std::vector<std::string>> get_string_array(Kernel& k, Process& p, VirtAddr array);
+
+// The struct timespec at `addr`: EFAULT, or EINVAL when tv_nsec is outside
+// [0, 999999999] or tv_sec is negative (timespec64_valid()).
+struct Timespec {
+  std::int64_t sec = 0;
+  std::int64_t nsec = 0;
+  std::uint64_t ns() const { return static_cast<std::uint64_t>(sec) * 1000000000ULL + static_cast<std::uint64_t>(nsec); }
+};
+Result<Timespec> get_timespec(Kernel& k, Process& p, VirtAddr addr);
+Result<void> put_timespec(Kernel& k, Process& p, VirtAddr addr, std::uint64_t ns);
+
+}  // namespace vmlab::kern

@@ -1,0 +1,34 @@
+// mincore(2) (mm/mincore.c): which pages of a range are resident. A present PTE
+// counts; where nothing is mapped, a file mapping reports whether the page is in the
+// file's page cache (mincore_page()) and anonymous memory reports 0.
+#include "fs/inode.h"
+#include "fs/page_cache.h"
+#include "mm/address_space.h"
+#include "mm/mman.h"
+#include "mm/page_table.h"
+#include "mm/vma.h"
+
+namespace vmlab::mm {
+
+Result<std::vector<std::uint8_t>> do_mincore(AddressSpace& mm, VirtAddr start, std::uint64_t len) {
+  if (start & (kPageSize - 1)) return Errno::inval;
+  // access_ok(): the range must lie below the top of the address space.
+  if (len > mm.task_size || start > mm.task_size - len) return Errno::nomem;
+  const std::uint64_t pages = (len + kPageSize - 1) >> kPageShift;
+  std::vector<std::uint8_t> vec(pages, 0);
+  VirtAddr va = start;
+  for (std::uint64_t i = 0; i < pages; ++i, va += kPageSize) {
+    // do_mincore(): every page must be inside a VMA.
+    const Vma* vma = mm.vmas.find_containing(va);
+    if (vma == nullptr) return Errno::nomem;
+    const hw::Pte* pte = pte_lookup(mm, va);
+    if (pte != nullptr && hw::pte_present(*pte)) {
+      vec[i] = 1;
+    } else if (vma->file != nullptr) {
+      vec[i] = fs::page_cache_find(*vma->file->inode, vma->page_index(va)) != kNoPfn ? 1 : 0;
+    }
+  }
+  return vec;
+}
+
+}  // namespace vmlab::mm

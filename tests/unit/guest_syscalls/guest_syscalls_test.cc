@@ -1,0 +1,145 @@
+// riscv64 programs run end to end on the interpreter, the scheduler and the system
+// calls: signals, processes, pipes, virtual time, errno values, determinism.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "unit/guest_syscalls/guest_run.h"
+
+namespace vmlab::test {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(GuestSyscalls, Signals) {
+  const GuestOutput g = run_guest("signals");
+  EXPECT_EQ(g.err, "");
+  EXPECT_EQ(g.out,
+            "SIGSEGV at 0x10 code 1 (SEGV_MAPERR)\n"
+            "write to read-only page: code 2 (SEGV_ACCERR), at page+5\n"
+            "fixed up and returned: page[5]=42 after 1 fault\n"
+            "SIGUSR1 handler on the alternate stack: 1\n"
+            "SA_RESETHAND: ran 1, now SIG_DFL\n"
+            "blocked SIGHUP: pending 1, ran 0\n"
+            "unblocked: ran 1\n"
+            "sigsuspend returned -1; SIGCHLD from the child: 1, status 7, code 1 (CLD_EXITED)\n"
+            "blocked SIGSEGV: killed by 11\n");
+  EXPECT_EQ(g.result.end, guest::RunResult::End::exited);
+  EXPECT_EQ(g.exit_status, 0);
+}
+
+TEST(GuestSyscalls, ProcessesAndSpawn) {
+  const GuestOutput g = run_guest("procs");
+  EXPECT_EQ(g.err, "");
+  // The child processes print before the parent, whose stdout (a pipe, not a tty) is
+  // flushed when it exits, as on Linux.
+  EXPECT_EQ(g.out,
+            "waitpid returned the child: 1\n"
+            "exit(42): exited 42\n"
+            "WNOHANG while it runs: 0\n"
+            "SIGKILL: killed by 9\n"
+            "abort(): killed by 6\n"
+            "child touched 64 pages: minflt >= 64: 1\n"
+            "orphan's parent: 1\n"
+            "spawned by posix_spawn\n"
+            "after vfork\n"
+            "posix_spawn returned 0\n"
+            "echo: exited 0\n"
+            "posix_spawn of a missing file: No such file or directory\n"
+            "system(\"exit 3\"): exited 3\n"
+            "popen read: through popen\n"
+            "pclose: exited 0\n"
+            "vfork child: exited 0\n"
+            "/tmp/script arg\n"
+            "script: exited 9\n");
+  EXPECT_EQ(g.exit_status, 5);
+  EXPECT_EQ(g.warnings, "");
+}
+
+TEST(GuestSyscalls, Pipes) {
+  const GuestOutput g = run_guest("pipes");
+  EXPECT_EQ(g.err, "");
+  EXPECT_EQ(g.out,
+            "writer sum 127499040\n"
+            "reader got 1000000 bytes, sum 127499040, then read returned 0\n"
+            "writer without a reader: killed by 13\n"
+            "with SIGPIPE ignored: -1, Broken pipe\n"
+            "empty non-blocking read: -1, Resource temporarily unavailable\n"
+            "non-blocking pipe holds 65536 bytes, then Resource temporarily unavailable\n"
+            "cat echoed: through cat\n"
+            "cat exited 0\n"
+            "FD_CLOEXEC: 1\n");
+  EXPECT_EQ(g.exit_status, 0);
+}
+
+TEST(GuestSyscalls, SleepingAdvancesVirtualTimeOnly) {
+  const GuestOutput g = run_guest("timing");
+  EXPECT_EQ(g.out,
+            "realtime starts in 2024: 1\n"
+            "nanosleep 3.25 s: between 3250 and 3260 ms passed: 1\n"
+            "clock_nanosleep to +2 s: reached 1\n"
+            "waited for a 5 s sleeper: 5 s\n"
+            "100 pages touched: 100 minor faults, 0 major\n"
+            "children's rusage has faults: 1\n");
+  // 3.25 + 2 + 5 s asleep, a little more running.
+  EXPECT_GE(g.virtual_ns, 10'250'000'000ULL);
+  EXPECT_LT(g.virtual_ns, 10'500'000'000ULL);
+}
+
+TEST(GuestSyscalls, DeadlockIsReported) {
+  const GuestOutput g = run_guest("deadlock");
+  EXPECT_EQ(g.result.end, guest::RunResult::End::deadlock);
+  EXPECT_NE(g.result.report.find("pid 1000 (deadlock) in read on an empty pipe"), std::string::npos)
+      << g.result.report;
+}
+
+TEST(GuestSyscalls, UnknownSystemCallWarnsOnce) {
+  const GuestOutput g = run_guest("enosys");
+  EXPECT_EQ(g.out,
+            "syscall 444: -1 Function not implemented\n"
+            "syscall 444: -1 Function not implemented\n");
+  EXPECT_EQ(g.warnings, "vmlab: system call 444 (landlock_create_ruleset) is not implemented: ENOSYS\n");
+}
+
+TEST(GuestSyscalls, ErrnoValuesAreLinuxs) {
+  const GuestOutput g = run_guest("errnos");
+  EXPECT_EQ(g.out, read_file(std::string(VMLAB_SYSCALL_EXPECTED) + "/errnos.txt"));
+  EXPECT_EQ(g.exit_status, 0);
+}
+
+TEST(GuestSyscalls, CountersAgreeWithTheCheckerAfterARun) {
+  for (const char* name : {"signals", "procs", "pipes", "timing"}) {
+    const GuestOutput g = run_guest(name);
+    EXPECT_EQ(g.check, std::vector<std::string>{}) << name;
+  }
+}
+
+TEST(GuestSyscalls, TwoRunsAreIdentical) {
+  const GuestOutput a = run_guest("procs");
+  const GuestOutput b = run_guest("procs");
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_EQ(a.virtual_ns, b.virtual_ns);
+  EXPECT_EQ(a.result.instructions, b.result.instructions);
+  EXPECT_EQ(a.result.context_switches, b.result.context_switches);
+  EXPECT_EQ(a.minflt, b.minflt);
+  EXPECT_EQ(a.faults, b.faults);
+}
+
+TEST(GuestSyscalls, ResultsDoNotDependOnTheQuantum) {
+  // Another time slice interleaves the processes differently; what they compute and
+  // the faults they take stay the same.
+  const GuestOutput a = run_guest("pipes", {}, 10000);
+  const GuestOutput b = run_guest("pipes", {}, 1777);
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_EQ(a.exit_status, b.exit_status);
+  EXPECT_NE(a.result.context_switches, b.result.context_switches);
+}
+
+}  // namespace
+}  // namespace vmlab::test
