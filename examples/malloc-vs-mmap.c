@@ -3,7 +3,10 @@
  * A small block and a 40 KiB block come from the brk heap ([heap] in the maps); a
  * 1 MiB block, above M_MMAP_THRESHOLD (128 KiB by default), gets a mapping of its own.
  * Prints the addresses and the program break, the process's maps (via cat), and the
- * smaps entry (with Rss) of the mapping that holds each block. */
+ * smaps entry (with Rss) of the mapping that holds each block, before and after the
+ * blocks are written. The 1 MiB block's chunk takes 257 pages (the block and glibc's
+ * 16-byte chunk header, rounded up); its Rss grows by 256 of them when the block is
+ * written, because writing the header at malloc time had already touched the first. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +48,6 @@ int main(void) {
       perror("malloc-vs-mmap: malloc");
       return 1;
     }
-    memset(blocks[i].addr, 1, blocks[i].size);  /* touch it: resident now */
     printf("%-6s %7zu bytes at %p\n", blocks[i].name, blocks[i].size, (void *)blocks[i].addr);
   }
   printf("program break: %p\n", sbrk(0));
@@ -54,6 +56,10 @@ int main(void) {
   printf("--- %s ---\n", cmd);
   fflush(stdout);
   if (system(cmd) != 0) fprintf(stderr, "malloc-vs-mmap: %s failed\n", cmd);
+  printf("--- before writing the blocks ---\n");
+  for (int i = 0; i < 3; ++i) smaps_of(&blocks[i]);
+  for (int i = 0; i < 3; ++i) memset(blocks[i].addr, 1, blocks[i].size); /* resident now */
+  printf("--- after writing the blocks ---\n");
   for (int i = 0; i < 3; ++i) smaps_of(&blocks[i]);
   for (int i = 0; i < 3; ++i) free(blocks[i].addr);
   return 0;

@@ -1,6 +1,8 @@
 // The vmlab command, run as a user would: exit status, stdout and stderr.
 #include <gtest/gtest.h>
 
+#include "cli_run.h"
+
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -10,34 +12,12 @@
 
 #include <nlohmann/json.hpp>
 
+namespace vmlab {
 namespace {
 
-struct CliRun {
-  int status = -1;  // exit status
-  std::string out;
-  std::string err;
-};
+using testing_support::CliRun;
 
-// Runs `vmlab ARGS` through the shell, stderr captured in a file.
-CliRun vmlab(const std::string& args) {
-  // One stderr file per test: ctest may run the tests in parallel.
-  const std::string err_path =
-      testing::TempDir() + "vmlab_cli_" + testing::UnitTest::GetInstance()->current_test_info()->name() + ".err";
-  const std::string cmd = std::string(VMLAB_CLI) + " " + args + " 2>" + err_path;
-  CliRun r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-  const int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_path);
-  std::ostringstream s;
-  s << err.rdbuf();
-  r.err = s.str();
-  return r;
-}
+CliRun vmlab(const std::string& args) { return testing_support::run_cli(VMLAB_CLI, args); }
 
 std::string write_temp(const std::string& name, const std::string& text) {
   const std::string path = testing::TempDir() + name;
@@ -176,3 +156,4 @@ TEST(Cli, TooSmallMachineStopsCleanly) {
 }
 
 }  // namespace
+}  // namespace vmlab

@@ -2,6 +2,8 @@
 // on stderr, the errors for files it cannot run, --report, --sample and --mount.
 #include <gtest/gtest.h>
 
+#include "cli_run.h"
+
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -13,36 +15,13 @@
 
 namespace {
 
-struct CliRun {
-  int status = -1;
-  std::string out, err;
-};
+using vmlab::testing_support::CliRun;
+using vmlab::testing_support::slurp;
 
-std::string temp(const std::string& name) {
-  return testing::TempDir() + "run_cli_" + testing::UnitTest::GetInstance()->current_test_info()->name() + "_" + name;
-}
+std::string temp(const std::string& name) { return vmlab::testing_support::test_temp(name); }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-CliRun vmlab(const std::string& args) {
-  const std::string err_path = temp("stderr");
-  const std::string cmd = std::string(VMLAB_CLI) + " " + args + " </dev/null 2>" + err_path;
-  CliRun r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-  const int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_path);
-  return r;
-}
+// The guest reads /dev/null, never the test's terminal.
+CliRun vmlab(const std::string& args) { return vmlab::testing_support::run_cli(VMLAB_CLI, args + " </dev/null"); }
 
 const std::string kGuest = VMLAB_GUEST_DIR;
 const std::string kTests = kGuest + "/guest_syscalls/";
