@@ -192,7 +192,8 @@ void TaskTable::reap_child(Task& parent, int child_pid) {
     parent.cstime_ns += child->stime_ns + child->cstime_ns;
     parent.cmaxrss_kb = std::max({parent.cmaxrss_kb, child->maxrss_kb, child->cmaxrss_kb});
   }
-  prune();
+  // The child's Task goes at the scheduler's next prune(), not here: an auto-reaped
+  // child (SIGCHLD ignored) is reaped from its own exit_group, which still holds it.
 }
 
 Result<void> TaskTable::exec(Task& t, std::string_view path, const std::vector<std::string>& argv,

@@ -412,6 +412,8 @@ TEST_F(SyscallTest, WaitAndClone) {
   EXPECT_EQ(get<std::int32_t>(buf + 100), 7 << 8);
   EXPECT_EQ(get<std::int64_t>(buf + 200 + 64), static_cast<std::int64_t>(cp->min_flt));  // ru_minflt
   EXPECT_EQ(sys(kWait4, -1, 0, 0, 0), e(Errno::child));
+  // The reaped child's Task goes at the scheduler's next prune().
+  tt.prune();
   EXPECT_EQ(tt.find(static_cast<int>(child)), nullptr);
 }
 
