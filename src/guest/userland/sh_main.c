@@ -49,6 +49,10 @@ char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 void sh_error(const char *fmt, ...) {
   char msg[1024];
   int n = snprintf(msg, sizeof msg, "%s: %d: ", sh_name, sh_line);
+  /* snprintf returns the untruncated length: with a very long $0 (a script path),
+   * msg + n would point past msg and the size below would wrap around. */
+  if (n < 0) n = 0;
+  if (n > (int)sizeof msg - 2) n = (int)sizeof msg - 2;
   va_list ap;
   va_start(ap, fmt);
   n += vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
@@ -96,7 +100,14 @@ static void run_fd(int fd) {
       buf[len++] = c;
     }
     if (eof || c == '\n') {
-      buf = xrealloc(buf, len + 1);
+      /* Room for the NUL: the growth check above keeps len + 1 < cap, so this only
+       * allocates for empty input. Never shrink buf here: cap must stay its size (a
+       * realloc to len + 1 without updating cap let the next line write past the
+       * end, "realloc(): invalid next size" on any script with a longer 2nd line). */
+      if (len + 1 > cap) {
+        cap = len + 1;
+        buf = xrealloc(buf, cap);
+      }
       buf[len] = '\0';
       int saved = sh_line;
       sh_line = start_line;

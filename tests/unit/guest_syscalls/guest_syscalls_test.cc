@@ -2,6 +2,7 @@
 // calls: signals, processes, pipes, virtual time, errno values, determinism.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -76,6 +77,45 @@ TEST(GuestSyscalls, Pipes) {
             "cat exited 0\n"
             "FD_CLOEXEC: 1\n");
   EXPECT_EQ(g.exit_status, 0);
+}
+
+// A "#!" script started by the runtime (binfmt_script runs /bin/sh SCRIPT ARG). sh
+// reads a script a line at a time; it used to shrink its line buffer to the first
+// line without updating its capacity, so a longer second line overran the heap
+// ("realloc(): invalid next size").
+TEST(GuestSyscalls, ShellScriptWithLongerLines) {
+  const std::filesystem::path dir = testing::TempDir() + "vmlab_guest_sh_script";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "script.sh") << "#!/bin/sh\necho script says \"$0\" \"$1\"\nexit 9\n";
+  // Lines past the first buffer (256 bytes), then short ones again, with the quoting
+  // and expansion forms that build words byte by byte.
+  const std::string x300(300, 'x');
+  std::ofstream(dir / "long.sh") << "#!/bin/sh\n"
+                                 << "v=" << x300 << "\n"
+                                 << "echo \"$v\" '" << x300 << "' ${u:-\"d $1\"} \\$ $#\n"
+                                 << "set -- \"$v\" b\"c\"'d'\n"
+                                 << "echo \"$*\" $2\n"
+                                 << "exit 9\n";
+  for (const char* name : {"script.sh", "long.sh"}) {
+    std::filesystem::permissions(dir / name, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                                 std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                                                 std::filesystem::perms::others_exec);
+  }
+  MachineConfig config = guest_config();
+  for (MountSpec& m : config.mounts) {
+    if (m.guest == "/t") m.host = dir.string();
+  }
+  GuestOutput g = run_guest("script.sh", {"arg"}, 10000, config);
+  EXPECT_EQ(g.err, "");
+  EXPECT_EQ(g.out, "script says /t/script.sh arg\n");
+  EXPECT_EQ(g.result.end, guest::RunResult::End::exited);
+  EXPECT_EQ(g.exit_status, 9);
+  g = run_guest("long.sh", {"arg"}, 10000, config);
+  EXPECT_EQ(g.err, "");
+  EXPECT_EQ(g.out, x300 + " " + x300 + " d arg $ 1\n" + x300 + " bcd bcd\n");
+  EXPECT_EQ(g.exit_status, 9);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(GuestSyscalls, SleepingAdvancesVirtualTimeOnly) {
