@@ -76,6 +76,12 @@ struct Engine {
   // host's while running; host exception flags accumulate the guest's fflags.
   void fp_enter();
   void fp_leave();
+  // Host code called while running (the fault handler) may skip fp_leave()/fp_enter()
+  // when fp_host_ready(): no guest flag is pending in the host's sticky flags and the
+  // host rounds as it did before fp_enter(). fp_host_done() afterwards hands any flag
+  // that host code raised to the host's environment, as fp_leave()/fp_enter() would.
+  bool fp_host_ready() const;
+  void fp_host_done();
   std::uint32_t read_fflags();  // folds the host flags in
   void write_frm(std::uint32_t frm);
   void write_fflags(std::uint32_t flags);
@@ -99,6 +105,7 @@ struct Engine {
   std::uint32_t fflags = 0;            // flags raised by software; the host's are folded in on read
   std::uint8_t host_rm = 0;            // frm when the host rounds that way (0..3), else 0xff
   std::fenv_t host_env{};              // the host's own environment, restored on leaving
+  int host_round = 0;                  // its rounding mode (FE_TONEAREST...)
   std::uint64_t reservation = ~0ULL;
 
   // Fast-path views of the CPU's soft TLBs.

@@ -25,6 +25,11 @@ constexpr int kMaxAttempts = 4;  // a resolved fault that does not make the page
 }  // namespace
 
 SigInfo Engine::fault(std::uint64_t va, hw::AccessType type, unsigned error_code) {
+  if (fp_host_ready()) {  // the common case: no FP state to set aside (fp_env.cc)
+    SigInfo s = kernel.user_fault(*proc, va, type, error_code);
+    fp_host_done();
+    return s;
+  }
   fp_leave();
   SigInfo s = kernel.user_fault(*proc, va, type, error_code);
   fp_enter();
