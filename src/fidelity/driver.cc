@@ -526,9 +526,14 @@ class Driver {
           if (v.end <= start || v.start >= start + len) continue;
           std::string name = v.name;
           if (name.compare(0, prefix.size(), prefix) == 0) name = name.substr(prefix.size());
+          // The fence's far end depends on the runner's own mappings (the host's
+          // libraries below its stack), not on the case: shown only as beyond the range.
+          const std::string end = name == ".fence" && v.end > start + len
+                                      ? std::string("beyond")
+                                      : hex_signed(static_cast<std::int64_t>(v.end - start));
           sr.add(fmt::format("maps.{}[{}]", n, k),
-                 fmt::format("{}..{} {} {:08x} {}", hex_signed(static_cast<std::int64_t>(v.start - start)),
-                             hex_signed(static_cast<std::int64_t>(v.end - start)), v.perms, v.offset, name));
+                 fmt::format("{}..{} {} {:08x} {}", hex_signed(static_cast<std::int64_t>(v.start - start)), end,
+                             v.perms, v.offset, name));
           if (!o.smaps.empty()) {
             for (const char* f : kSmapsFields) {
               auto it = v.fields.find(f);

@@ -199,7 +199,7 @@ Result<std::uint64_t> file_read(mm::MemorySystem& sys, Inode& inode, std::uint64
     const std::uint64_t index = (pos + done) >> kPageShift;
     const std::uint64_t off = (pos + done) & (kPageSize - 1);
     const std::uint64_t n = std::min(len - done, kPageSize - off);
-    CacheRead page = page_cache_get(sys, inode, index, 0);
+    CacheRead page = page_cache_get(sys, inode, index);
     if (page.pfn == kNoPfn) return done ? Result<std::uint64_t>(done) : Errno::nomem;
     // folio_mark_accessed(): a second read activates the page.
     mm::Frame& f = sys.frame(page.pfn);
@@ -222,6 +222,8 @@ Result<std::uint64_t> file_read(mm::MemorySystem& sys, Inode& inode, std::uint64
 Result<std::uint64_t> file_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t pos, const std::uint8_t* buf,
                                  std::uint64_t len) {
   if (inode.is_dir()) return Errno::isdir;
+  // ext4 zeroes the rest of the old last block before a write beyond it.
+  if (len > 0 && pos > inode.size) page_cache_zero_block_tail(sys, inode, inode.size);
   std::uint64_t done = 0;
   while (done < len) {
     const std::uint64_t index = (pos + done) >> kPageShift;
@@ -243,18 +245,11 @@ void file_truncate(mm::MemorySystem& sys, Inode& inode, std::uint64_t size) {
   inode.size = size;
   inode.mtime_ns = inode.ctime_ns = sys.clock_ns();
   if (inode.external) inode.external->truncate(size);  // hostfs: the host file too
+  // ext4_setattr(): growing zeroes the rest of the old last block, shrinking
+  // (ext4_block_truncate_page()) the rest of the new one.
+  if (size > old_size) page_cache_zero_block_tail(sys, inode, old_size);
   if (size >= old_size) return;
-  // Zero the tail of the new last page, in the cache and in the store.
-  const std::uint64_t tail = size & (kPageSize - 1);
-  const std::uint64_t last = size >> kPageShift;
-  if (tail != 0) {
-    if (Pfn pfn = page_cache_find(inode, last); pfn != kNoPfn && sys.mem().data_contents()) {
-      std::memset(sys.mem().frame(pfn) + tail, 0, kPageSize - tail);
-    }
-    if (auto it = inode.store.find(last); it != inode.store.end()) {
-      std::fill(it->second.begin() + static_cast<std::ptrdiff_t>(tail), it->second.end(), 0);
-    }
-  }
+  page_cache_zero_block_tail(sys, inode, size);
   // unmap_mapping_range(even_cows): every PTE beyond EOF goes, private copies too.
   const std::uint64_t first_gone = (size + kPageSize - 1) >> kPageShift;
   for (mm::Vma* vma : std::vector<mm::Vma*>(inode.mmaps)) {

@@ -47,17 +47,24 @@ Pfn add_page(mm::MemorySystem& sys, Inode& inode, std::uint64_t index) {
 
 }  // namespace
 
-CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t index, std::uint64_t ra_pages) {
-  if (Pfn pfn = page_cache_find(inode, index); pfn != kNoPfn) return {pfn, false};
+CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t index, ReadWindow window) {
+  if (Pfn pfn = page_cache_find(inode, index); pfn != kNoPfn) {
+    Frame& f = sys.frame(pfn);
+    if (f.test(mm::PG_uptodate)) return {pfn, false, false};
+    // filemap_fault()'s page_not_uptodate: read_folio() finds the block's buffer
+    // uptodate (or a hole) and completes the folio without I/O; the fault retries.
+    f.set(mm::PG_uptodate);
+    return {pfn, false, true};
+  }
   if (inode.is_shmem()) return {add_page(sys, inode, index), false};  // shmem_fault(): a new page
 
-  // do_sync_mmap_readahead(): read around the fault, within the file.
+  // page_cache_ra_order() over the window, within the file.
   const std::uint64_t end_index = inode.size_pages();
   std::uint64_t start = index;
   std::uint64_t count = 1;
-  if (ra_pages > 1) {
-    start = index > ra_pages / 2 ? index - ra_pages / 2 : 0;
-    count = ra_pages;
+  if (window.count > 0) {
+    start = window.start;
+    count = window.count;
   }
   std::uint64_t read = 0;
   for (std::uint64_t i = start; i < start + count && i < end_index; ++i) {
@@ -68,15 +75,44 @@ CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t inde
   sys.stat()[VmEvent::pgpgin] += read * (kPageSize / 1024);
   if (read > 0) sys.charge(sys.config().cost_disk_read_ns);  // one request for the window
   Pfn pfn = page_cache_find(inode, index);
-  return {pfn, pfn != kNoPfn};
+  return {pfn, pfn != kNoPfn, pfn != kNoPfn};
 }
 
 Pfn page_cache_get_for_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t index) {
-  if (Pfn pfn = page_cache_find(inode, index); pfn != kNoPfn) return pfn;
+  if (Pfn pfn = page_cache_find(inode, index); pfn != kNoPfn) {
+    sys.frame(pfn).set(mm::PG_uptodate);  // write_begin() reads what the write does not cover
+    return pfn;
+  }
   Pfn pfn = add_page(sys, inode, index);
   const bool on_disk = inode.external ? index < inode.size_pages() : inode.store.count(index) != 0;
   if (pfn != kNoPfn && on_disk) sys.stat()[VmEvent::pgpgin] += kPageSize / 1024;
   return pfn;
+}
+
+void page_cache_zero_block_tail(mm::MemorySystem& sys, Inode& inode, std::uint64_t pos) {
+  const std::uint64_t tail = pos & (kPageSize - 1);
+  if (tail == 0 || inode.is_shmem() || inode.external) return;
+  const std::uint64_t index = pos >> kPageShift;
+  auto stored = inode.store.find(index);
+  Pfn pfn = page_cache_find(inode, index);
+  // A dirty cached page over a hole is a delayed allocation: its buffer is mapped.
+  const bool mapped_block = stored != inode.store.end() || (pfn != kNoPfn && sys.frame(pfn).test(mm::PG_dirty));
+  if (pfn == kNoPfn) {
+    // __filemap_get_folio(FGP_CREAT): a new order-0 folio, not uptodate.
+    pfn = add_page(sys, inode, index);
+    if (pfn == kNoPfn) return;
+    sys.frame(pfn).clear(mm::PG_uptodate);
+    if (mapped_block) {  // ext4_read_bh_lock(): the block is read for its head
+      sys.stat()[VmEvent::pgpgin] += kPageSize / 1024;
+      sys.charge(sys.config().cost_disk_read_ns);
+    }
+  }
+  if (!mapped_block) return;  // a hole: nothing to zero
+  if (sys.mem().data_contents()) std::memset(sys.mem().frame(pfn) + tail, 0, kPageSize - tail);
+  if (stored != inode.store.end()) {
+    std::fill(stored->second.begin() + static_cast<std::ptrdiff_t>(tail), stored->second.end(), 0);
+  }
+  page_cache_mark_dirty(sys, inode, pfn);  // mark_buffer_dirty()
 }
 
 void page_cache_mark_dirty(mm::MemorySystem& sys, Inode& inode, Pfn pfn) {

@@ -21,16 +21,34 @@ inline Pfn page_cache_find(const Inode& inode, std::uint64_t index) {
 }
 
 struct CacheRead {
-  Pfn pfn = kNoPfn;    // kNoPfn: no memory
-  bool major = false;  // the page had to be read from the backing store
+  Pfn pfn = kNoPfn;      // kNoPfn: no memory
+  bool major = false;    // the page was not cached: it had to be read from the backing store
+  bool retried = false;  // filemap_fault() read a page (a miss, or a cached page not
+                         // uptodate) and made the fault retry (VM_FAULT_RETRY)
+};
+
+// The pages a miss reads in (do_sync_mmap_readahead()'s window): [start, start + count),
+// clipped to the file. A count of 0 reads the missing page alone.
+struct ReadWindow {
+  std::uint64_t start = 0;
+  std::uint64_t count = 0;
 };
 
 // filemap_fault()'s lookup: the page at `index`, reading it in on a miss together with
-// the read-around window (`ra_pages` centred on it, 0 for none) as
-// do_sync_mmap_readahead() does. Shmem pages are created zero-filled, never major.
-CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t index, std::uint64_t ra_pages);
+// the rest of `window` (which holds `index`). Shmem pages are created zero-filled,
+// never major.
+CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t index, ReadWindow window = {});
 // A page for a write at `index`: cached, read in, or new. Never counts as major.
 Pfn page_cache_get_for_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t index);
+
+// ext4's __ext4_block_zero_page_range() for the 4 KiB block holding `pos`, when a size
+// change leaves `pos` inside a page: a truncate down to `pos`, or a truncate or a write
+// growing the file from an old size `pos`. Over a hole nothing happens beyond the page
+// cache gaining a page that is not uptodate (the folio is created to look at its
+// buffer); over data the block is read when not cached (the page stays not uptodate:
+// only its buffer is), its tail is zeroed and the page is dirty. Not for shmem or
+// hostfs inodes.
+void page_cache_zero_block_tail(mm::MemorySystem& sys, Inode& inode, std::uint64_t pos);
 
 // folio_mark_dirty(): a dirty page-cache page (disk-backed files only count in Dirty).
 void page_cache_mark_dirty(mm::MemorySystem& sys, Inode& inode, Pfn pfn);

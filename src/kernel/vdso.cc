@@ -25,7 +25,7 @@ Result<VirtAddr> Kernel::map_vdso(Process& p) {
     std::memcpy(page.data(), code, sizeof code);
     inode->store[0] = std::move(page);
     inode->size = kPageSize;
-    (void)fs::page_cache_get(sys_, *inode, 0, 0);
+    (void)fs::page_cache_get(sys_, *inode, 0);
     vdso_ = std::move(inode);
   }
   auto file = std::make_shared<fs::OpenFile>(vdso_, "[vdso]", kORdonly);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "mm/address_space.h"
+#include "mm/vm_flags.h"
 #include "mm/vma.h"
 
 namespace vmlab::mm {
@@ -40,12 +42,38 @@ void AnonVma::unlink_all(Vma& vma) {
   vma.anon_vma = nullptr;
 }
 
+namespace {
+
+// anon_vma_compatible(): `a` and `b` could be one VMA but for their protections.
+bool anon_vma_compatible(const Vma& a, const Vma& b) {
+  return a.end == b.start && a.file == b.file && ((a.flags ^ b.flags) & ~(VM_ACCESS_FLAGS | VM_SOFTDIRTY)) == 0 &&
+         b.pgoff == a.pgoff + a.pages();
+}
+
+// reusable_anon_vma(): `old`'s anon_vma, when `a` and `b` are compatible and `old`
+// was never forked (its chain is that one anon_vma).
+AnonVma* reusable_anon_vma(const Vma& old, const Vma& a, const Vma& b) {
+  if (!anon_vma_compatible(a, b)) return nullptr;
+  return old.anon_vma != nullptr && old.anon_chain.size() == 1 ? old.anon_vma : nullptr;
+}
+
+}  // namespace
+
 AnonVma* AnonVma::prepare(Vma& vma) {
-  if (vma.anon_vma == nullptr) {
-    vma.anon_vma = new AnonVma(nullptr);
-    link(vma, vma.anon_vma);
+  if (vma.anon_vma != nullptr) return vma.anon_vma;
+  // find_mergeable_anon_vma(): share a neighbour's, the next one first, so that the two
+  // VMAs can merge again after an mprotect() split them (is_mergeable_anon_vma()).
+  AnonVma* av = nullptr;
+  if (vma.mm != nullptr) {
+    if (const Vma* next = vma.mm->vmas.next(vma)) av = reusable_anon_vma(*next, vma, *next);
+    if (const Vma* prev = vma.mm->vmas.prev(vma); av == nullptr && prev != nullptr) {
+      av = reusable_anon_vma(*prev, *prev, vma);
+    }
   }
-  return vma.anon_vma;
+  if (av == nullptr) av = new AnonVma(nullptr);
+  link(vma, av);
+  vma.anon_vma = av;
+  return av;
 }
 
 void AnonVma::fork(Vma& child, const Vma& parent) {

@@ -110,7 +110,8 @@ bool do_fault_around(Fault& f, fs::Inode& inode) {
   if (f.new_table && !inode.is_shmem()) {
     for (std::uint64_t i = from; i <= to; ++i) {
       const std::uint64_t index = f.vma.page_index(table_base + (i << kPageShift));
-      if (fs::page_cache_find(inode, index) == kNoPfn) continue;
+      const Pfn pfn = fs::page_cache_find(inode, index);
+      if (pfn == kNoPfn || !f.sys.frame(pfn).test(PG_uptodate)) continue;
       if (index + 1 >= max_idx) return false;
       break;
     }
@@ -121,7 +122,8 @@ bool do_fault_around(Fault& f, fs::Inode& inode) {
     const std::uint64_t index = f.vma.page_index(va);
     if (index >= max_idx) break;
     Pfn pfn = fs::page_cache_find(inode, index);
-    if (pfn == kNoPfn) continue;
+    // next_uptodate_folio(): a page not uptodate is left for the fault to read.
+    if (pfn == kNoPfn || !f.sys.frame(pfn).test(PG_uptodate)) continue;
     Pte* pte = f.pte + (static_cast<std::int64_t>(i) - static_cast<std::int64_t>(pte_off));
     if (!hw::pte_none(*pte)) continue;
     *pte = hw::pfn_pte(pfn, vm_page_prot(f.vma.flags, f.vma.writenotify));
@@ -132,9 +134,20 @@ bool do_fault_around(Fault& f, fs::Inode& inode) {
   return mapped_fault;
 }
 
-std::uint64_t readaround_pages(const Fault& f) {
-  if (f.vma.flags & VM_RAND_READ) return 0;
-  return f.sys.config().read_ahead_kb >> (kPageShift - 10);
+// do_sync_mmap_readahead() (6.18): what a miss at `index` reads. Executable mappings
+// read from the fault forward to the end of the VMA (exec_folio_order() is 0 on
+// x86-64), MADV_RANDOM or not; MADV_RANDOM reads the page alone, MADV_SEQUENTIAL
+// ra_pages from the fault on (page_cache_sync_ra()); others read around the fault,
+// ra_pages centred on it.
+fs::ReadWindow readaround_window(const Fault& f, std::uint64_t index) {
+  const std::uint64_t ra_pages = f.sys.config().read_ahead_kb >> (kPageShift - 10);
+  if ((f.vma.flags & (VM_RAND_READ | VM_EXEC)) == VM_RAND_READ || ra_pages == 0) return {};
+  if (f.vma.flags & VM_SEQ_READ) return {index, ra_pages};
+  if (f.vma.flags & VM_EXEC) {
+    const std::uint64_t vma_end = f.vma.pgoff + f.vma.pages();
+    return {index, std::min(index + ra_pages, vma_end) - index};
+  }
+  return {index > ra_pages / 2 ? index - ra_pages / 2 : 0, ra_pages};
 }
 
 FaultResult sigbus(VirtAddr addr) {
@@ -152,18 +165,21 @@ FaultResult do_fault(Fault& f, VirtAddr fault_addr) {
   // do_read_fault() maps the fault-around window before ->fault() looks at EOF (seen
   // on 6.18: a read past EOF maps the cached pages around it, then gets SIGBUS).
   if (!f.write && do_fault_around(f, inode)) return resolved(FaultKind::file);
+  // do_cow_fault() prepares the anon_vma before ->fault() looks at EOF: a private
+  // write past EOF leaves the VMA with one, so fork copies its page tables.
+  if (f.write && !(f.vma.flags & VM_SHARED)) AnonVma::prepare(f.vma);
   // filemap_fault() / shmem_fault(): nothing to map at or beyond EOF.
   if (index >= inode.size_pages()) return sigbus(fault_addr);
 
   if (!f.write) {  // do_read_fault()
-    fs::CacheRead page = fs::page_cache_get(f.sys, inode, index, readaround_pages(f));
+    fs::CacheRead page = fs::page_cache_get(f.sys, inode, index, readaround_window(f, index));
     if (page.pfn == kNoPfn) return oom();
-    if (page.major) {
-      ++f.sys.stat()[obs::VmEvent::pgmajfault];
+    if (page.major) ++f.sys.stat()[obs::VmEvent::pgmajfault];
+    if (page.retried) {
       // filemap_fault() drops the mmap lock for the read and returns VM_FAULT_RETRY;
       // the retried do_read_fault() finds the pages read in and maps the whole
       // fault-around window (seen on 6.18: a major fault on an 8-page file maps 8).
-      if (do_fault_around(f, inode)) return resolved(FaultKind::file, true);
+      if (do_fault_around(f, inode)) return resolved(FaultKind::file, page.major);
     }
     *f.pte = hw::pfn_pte(page.pfn, vm_page_prot(f.vma.flags, f.vma.writenotify));
     rmap_add_file(f.sys, page.pfn);
@@ -171,7 +187,7 @@ FaultResult do_fault(Fault& f, VirtAddr fault_addr) {
     return resolved(FaultKind::file, page.major);
   }
 
-  fs::CacheRead page = fs::page_cache_get(f.sys, inode, index, readaround_pages(f));
+  fs::CacheRead page = fs::page_cache_get(f.sys, inode, index, readaround_window(f, index));
   if (page.pfn == kNoPfn) return oom();
   if (page.major) ++f.sys.stat()[obs::VmEvent::pgmajfault];
   if (!(f.vma.flags & VM_SHARED)) {  // do_cow_fault()

@@ -115,7 +115,7 @@ void madvise_willneed(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr end) 
   if (inode == nullptr || inode->is_shmem()) return;
   const std::uint64_t last = std::min(vma.page_index(end - 1), inode->size_pages() ? inode->size_pages() - 1 : 0);
   for (std::uint64_t i = vma.page_index(start); i <= last && i < inode->size_pages(); ++i) {
-    (void)fs::page_cache_get(mm.sys(), *inode, i, 0);
+    (void)fs::page_cache_get(mm.sys(), *inode, i);
   }
 }
 

@@ -3,6 +3,7 @@
 // file's page cache (mincore_page()) and anonymous memory reports 0.
 #include "fs/inode.h"
 #include "fs/page_cache.h"
+#include "mm/memory_system.h"
 #include "mm/address_space.h"
 #include "mm/mman.h"
 #include "mm/page_table.h"
@@ -25,7 +26,9 @@ Result<std::vector<std::uint8_t>> do_mincore(AddressSpace& mm, VirtAddr start, s
     if (pte != nullptr && hw::pte_present(*pte)) {
       vec[i] = 1;
     } else if (vma->file != nullptr) {
-      vec[i] = fs::page_cache_find(*vma->file->inode, vma->page_index(va)) != kNoPfn ? 1 : 0;
+      // mincore_page(): a cached page counts when it is uptodate.
+      const Pfn pfn = fs::page_cache_find(*vma->file->inode, vma->page_index(va));
+      vec[i] = pfn != kNoPfn && mm.sys().frame(pfn).test(PG_uptodate) ? 1 : 0;
     }
   }
   return vec;
