@@ -138,6 +138,15 @@ Result<void> madvise_remove(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr
   return {};
 }
 
+namespace {
+void gup_mark_dirty(MemorySystem& sys, Pfn pfn) {
+  Frame& page = sys.frame(pfn);
+  if (page.test(PG_dirty)) return;
+  if (fs::Inode* inode = page.inode()) fs::page_cache_mark_dirty(sys, *inode, pfn);
+  else page.set(PG_dirty);
+}
+}  // namespace
+
 // madvise_populate(): faults the range in for reading or writing, as get_user_pages
 // would; permission problems are EINVAL, a SIGBUS is EFAULT.
 Result<void> madvise_populate(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr end, bool write,
@@ -146,7 +155,12 @@ Result<void> madvise_populate(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAd
   if (!(vma.flags & (write ? VM_WRITE : VM_READ))) return Errno::inval;
   for (VirtAddr va = start; va < end; va += kPageSize) {
     hw::Pte* pte = pte_lookup(mm, va);
-    if (pte && (*pte & hw::kPtePresent) && (!write || hw::pte_write(*pte))) continue;
+    if (pte && (*pte & hw::kPtePresent) && (!write || hw::pte_write(*pte))) {
+      // follow_page_pte(FOLL_TOUCH | FOLL_WRITE): a page written through GUP without a
+      // fault is marked dirty (folio_mark_dirty()), though its PTE stays clean.
+      if (write && !hw::pte_dirty(*pte)) gup_mark_dirty(mm.sys(), hw::pte_pfn(*pte));
+      continue;
+    }
     FaultResult r = handle_mm_fault(mm, vma, va, write);
     if (r.counts_for_task() && tally) (r.major ? tally->major : tally->minor)++;
     if (r.signal.signo == Signal::sigbus) return Errno::fault;
