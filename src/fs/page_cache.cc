@@ -67,15 +67,32 @@ CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t inde
     count = window.count;
   }
   std::uint64_t read = 0;
+  CacheRead result;
+  std::vector<Pfn> on_disk;   // the pages read from the disk (not holes)
+  bool fault_on_disk = false;  // the faulting page among them
   for (std::uint64_t i = start; i < start + count && i < end_index; ++i) {
     if (page_cache_find(inode, i) != kNoPfn) continue;
-    if (add_page(sys, inode, i) == kNoPfn) break;
+    const Pfn pfn = add_page(sys, inode, i);
+    if (pfn == kNoPfn) break;
     ++read;
+    if (!inode.external && inode.store.count(i) == 0) continue;  // a hole: zeroed here, no I/O
+    on_disk.push_back(pfn);
+    if (i == index) fault_on_disk = true;
   }
+  // The fault waits for its page; when that was a hole, it waits for no I/O at all and
+  // the window's reads are still in flight when it retries.
+  if (!fault_on_disk) result.in_flight = std::move(on_disk);
+  for (Pfn p : result.in_flight) sys.frame(p).clear(mm::PG_uptodate);
   sys.stat()[VmEvent::pgpgin] += read * (kPageSize / 1024);
   if (read > 0) sys.charge(sys.config().cost_disk_read_ns);  // one request for the window
-  Pfn pfn = page_cache_find(inode, index);
-  return {pfn, pfn != kNoPfn, pfn != kNoPfn};
+  result.pfn = page_cache_find(inode, index);
+  result.major = result.retried = result.pfn != kNoPfn;
+  return result;
+}
+
+void page_cache_reads_done(mm::MemorySystem& sys, CacheRead& read) {
+  for (Pfn p : read.in_flight) sys.frame(p).set(mm::PG_uptodate);
+  read.in_flight.clear();
 }
 
 Pfn page_cache_get_for_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t index) {

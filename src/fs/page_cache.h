@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "fs/inode.h"
 #include "vmlab/units.h"
@@ -25,6 +26,9 @@ struct CacheRead {
   bool major = false;    // the page was not cached: it had to be read from the backing store
   bool retried = false;  // filemap_fault() read a page (a miss, or a cached page not
                          // uptodate) and made the fault retry (VM_FAULT_RETRY)
+  // Pages of the window whose read is still in flight when the fault retries (see
+  // page_cache_get()). Not uptodate until page_cache_reads_done().
+  std::vector<Pfn> in_flight;
 };
 
 // The pages a miss reads in (do_sync_mmap_readahead()'s window): [start, start + count),
@@ -36,8 +40,13 @@ struct ReadWindow {
 
 // filemap_fault()'s lookup: the page at `index`, reading it in on a miss together with
 // the rest of `window` (which holds `index`). Shmem pages are created zero-filled,
-// never major.
+// never major. As ext4_mpage_readpages(): a hole page is zeroed and uptodate at once,
+// on-disk pages are read by bios the fault waits for through its own page: when that
+// page is a hole, the fault retries with the window's reads still in flight (seen on
+// 6.18; when it is on disk, the whole window has been read by then).
 CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t index, ReadWindow window = {});
+// The in-flight reads of `read` complete: their pages become uptodate.
+void page_cache_reads_done(mm::MemorySystem& sys, CacheRead& read);
 // A page for a write at `index`: cached, read in, or new. Never counts as major.
 Pfn page_cache_get_for_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t index);
 

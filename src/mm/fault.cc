@@ -173,13 +173,19 @@ FaultResult do_fault(Fault& f, VirtAddr fault_addr) {
 
   if (!f.write) {  // do_read_fault()
     fs::CacheRead page = fs::page_cache_get(f.sys, inode, index, readaround_window(f, index));
-    if (page.pfn == kNoPfn) return oom();
+    if (page.pfn == kNoPfn) {
+      fs::page_cache_reads_done(f.sys, page);
+      return oom();
+    }
     if (page.major) ++f.sys.stat()[obs::VmEvent::pgmajfault];
     if (page.retried) {
       // filemap_fault() drops the mmap lock for the read and returns VM_FAULT_RETRY;
       // the retried do_read_fault() finds the pages read in and maps the whole
-      // fault-around window (seen on 6.18: a major fault on an 8-page file maps 8).
-      if (do_fault_around(f, inode)) return resolved(FaultKind::file, page.major);
+      // fault-around window (seen on 6.18: a major fault on an 8-page file maps 8),
+      // but for those whose read is still in flight.
+      const bool mapped = do_fault_around(f, inode);
+      fs::page_cache_reads_done(f.sys, page);
+      if (mapped) return resolved(FaultKind::file, page.major);
     }
     *f.pte = hw::pfn_pte(page.pfn, vm_page_prot(f.vma.flags, f.vma.writenotify));
     rmap_add_file(f.sys, page.pfn);
@@ -188,6 +194,7 @@ FaultResult do_fault(Fault& f, VirtAddr fault_addr) {
   }
 
   fs::CacheRead page = fs::page_cache_get(f.sys, inode, index, readaround_window(f, index));
+  fs::page_cache_reads_done(f.sys, page);  // a write fault maps its page alone
   if (page.pfn == kNoPfn) return oom();
   if (page.major) ++f.sys.stat()[obs::VmEvent::pgmajfault];
   if (!(f.vma.flags & VM_SHARED)) {  // do_cow_fault()

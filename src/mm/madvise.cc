@@ -127,12 +127,13 @@ Result<void> madvise_remove(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr
   if ((vma.flags & (VM_SHARED | VM_MAYWRITE)) != (VM_SHARED | VM_MAYWRITE)) return Errno::acces;
   const std::uint64_t first = vma.page_index(start);
   const std::uint64_t last = vma.page_index(end - 1);
-  // Every mapping of those pages loses them, then the cache and the store do.
+  // Every mapping of those pages loses them, then the cache and the store do
+  // (truncate_pagecache_range(): private copies of them stay).
   for (Vma* other : std::vector<Vma*>(inode->mmaps)) {
     const VirtAddr lo = other->maps_index(first) ? other->address_of(first) : other->start;
     const VirtAddr hi = other->maps_index(last) ? other->address_of(last) + kPageSize : other->end;
     if (other->pgoff > last || other->pgoff + other->pages() <= first) continue;
-    zap_range(*other->mm, *other, lo, hi);
+    zap_range(*other->mm, *other, lo, hi, ZapCows::no);
   }
   fs::page_cache_punch_hole(mm.sys(), *inode, first, last);
   return {};

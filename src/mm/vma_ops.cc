@@ -119,11 +119,15 @@ Result<Vma*> vma_modify_flags(AddressSpace& mm, Vma* vma, VirtAddr start, VirtAd
   return vma_try_merge(mm, target);
 }
 
-void zap_range(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr end) {
+void zap_range(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr end, ZapCows cows) {
   MemorySystem& sys = mm.sys();
   bool any = false;
   for_each_pte(mm, start, end, [&](VirtAddr, hw::Pte& pte) {
     const hw::Pte old = pte;
+    // should_zap_folio(): without even_cows, anonymous pages stay.
+    if (cows == ZapCows::no && hw::pte_present(old) && !hw::pte_special(old) && sys.frame(hw::pte_pfn(old)).anon()) {
+      return;
+    }
     pte = 0;
     any = true;
     if (!hw::pte_present(old) || hw::pte_special(old)) return;

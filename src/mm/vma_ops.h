@@ -39,8 +39,12 @@ Result<Vma*> vma_modify_flags(AddressSpace& mm, Vma* vma, VirtAddr start, VirtAd
 // VMAs, undoes their accounting and frees page tables nobody needs.
 Result<void> unmap_range(AddressSpace& mm, VirtAddr start, VirtAddr end);
 
+// Which pages a zap takes (struct zap_details' even_cows): all of them, or only the
+// file pages, keeping the anonymous copies a private mapping made of them.
+enum class ZapCows { yes, no };
+
 // zap_page_range_single(): clears the PTEs of [start, end) in `vma`, dropping the pages'
 // map counts and the RSS, moving dirty bits to file pages, and flushing the TLBs.
-void zap_range(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr end);
+void zap_range(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr end, ZapCows cows = ZapCows::yes);
 
 }  // namespace vmlab::mm
