@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "guest/rv64/hart.h"
+#include "kernel/rseq.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
 #include "kernel/syscall_table.h"
@@ -128,8 +129,11 @@ RunResult Runtime::run() {
     }
     if (last_pid_ != 0 && next->pid != last_pid_) {
       ++switches_;
-      // The task that ran last was preempted if it could have gone on.
-      if (kern::Task* prev = tasks_.find(last_pid_); prev != nullptr && runnable(*prev)) ++prev->nivcsw;
+      if (kern::Task* prev = tasks_.find(last_pid_); prev != nullptr) {
+        // The task that ran last was preempted if it could have gone on.
+        if (runnable(*prev)) ++prev->nivcsw;
+        kern::rseq_preempt(*prev);  // prepare_task_switch(): any switch away
+      }
     }
     last_pid_ = next->pid;
     run_slice(*next);
@@ -150,6 +154,14 @@ std::uint64_t Runtime::run_slice(kern::Task& t) {
   kern::Process* p = kernel_.find(t.pid);
   if (p == nullptr) return 0;
   const MachineConfig& cfg = kernel_.sys().config();
+  // exit_to_user_mode_loop(): signals, then the rseq notification a registration or
+  // a preemption asked for (it may force a SIGSEGV); false when the task stops running.
+  auto to_user = [&] {
+    if (!kern::deliver_signals(tasks_, t)) return false;
+    if (!t.rseq_notify) return true;
+    kern::rseq_notify_resume(tasks_, t);
+    return kern::deliver_signals(tasks_, t);
+  };
   // Serves the call at pc (pc moves past it); false when the task stops running.
   auto serve = [&] {
     const std::uint64_t t0 = tasks_.now_ns();
@@ -158,14 +170,15 @@ std::uint64_t Runtime::run_slice(kern::Task& t) {
     if (out == kern::SysOutcome::exited) return false;
     if (out == kern::SysOutcome::blocked) {
       ++t.nvcsw;
+      kern::rseq_preempt(t);  // it sleeps: schedule() switches away from it
       return false;
     }
-    return kern::deliver_signals(tasks_, t);
+    return to_user();
   };
   t.yielded = false;
   tasks_.schedule_tail(t);
   // A woken task completes the call it slept in, then returns to user mode.
-  if (t.wait.woken ? !serve() : !kern::deliver_signals(tasks_, t)) return 0;
+  if (t.wait.woken ? !serve() : !to_user()) return 0;
   std::uint64_t budget = options_.quantum;
   std::uint64_t retired = 0;
   while (budget > 0 && t.alive && !t.blocked_now() && !t.yielded) {
@@ -183,7 +196,7 @@ std::uint64_t Runtime::run_slice(kern::Task& t) {
       if (!serve()) break;
     } else if (stop.reason == rv64::StopReason::signal) {
       kern::force_sig_fault(tasks_, t, stop.sig);
-      if (!kern::deliver_signals(tasks_, t)) break;
+      if (!to_user()) break;
     } else {
       break;
     }

@@ -9,6 +9,7 @@
 #include "fs/path.h"
 #include "kernel/elf_image.h"
 #include "kernel/kernel.h"
+#include "kernel/rseq.h"
 #include "kernel/stack_image.h"
 #include "mm/mman.h"
 #include "mm/vma_ops.h"
@@ -205,8 +206,8 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
   // riscv64: ARCH_DLINFO first (AT_SYSINFO_EHDR left out: vmlab's [vdso] page holds
   // only the signal trampoline, not an ELF image; cache sizes unknown, as on QEMU's
   // virt board; AT_MINSIGSTKSZ the rt_sigframe size), then AT_HWCAP with the
-  // rv64gc letters I, M, A, F, D, C; no AT_HWCAP2, AT_PLATFORM or AT_RSEQ_* (rseq
-  // is not implemented).
+  // rv64gc letters I, M, A, F, D, C; no AT_HWCAP2 or AT_PLATFORM. AT_RSEQ_* come last
+  // (kernel/rseq.h).
   if (machine == kEmRiscv) {
     constexpr std::uint64_t kHwcapRv64gc = (1 << ('I' - 'A')) | (1 << ('M' - 'A')) | (1 << ('A' - 'A')) |
                                            (1 << ('F' - 'A')) | (1 << ('D' - 'A')) | (1 << ('C' - 'A'));
@@ -217,7 +218,8 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
                  {kAtPhdr, main->bias + elf->phdr_vaddr}, {kAtPhent, 56}, {kAtPhnum, elf->phnum},
                  {kAtBase, interp_bias}, {kAtFlags, 0}, {kAtEntry, entry},
                  {kAtUid, p.uid}, {kAtEuid, p.uid}, {kAtGid, p.gid}, {kAtEgid, p.gid},
-                 {kAtSecure, 0}, {kAtRandom, 0}, {kAtExecfn, 0}, {kAtNull, 0}};
+                 {kAtSecure, 0}, {kAtRandom, 0}, {kAtExecfn, 0},
+                 {kAtRseqFeatureSize, kRseqFeatureSize}, {kAtRseqAlign, kRseqAlign}, {kAtNull, 0}};
   } else {
     spec.auxv = {{kAtHwcap, 0},
                  {kAtPagesz, kPageSize},
@@ -237,6 +239,8 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
                  {kAtHwcap2, 0},
                  {kAtExecfn, 0},
                  {kAtPlatform, 0},
+                 {kAtRseqFeatureSize, kRseqFeatureSize},
+                 {kAtRseqAlign, kRseqAlign},
                  {kAtNull, 0}};
   }
   auto image = build_stack_image(spec);

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstring>
 
+#include "kernel/rseq.h"
 #include "kernel/signal_frame.h"
 #include "kernel/task_table.h"
 
@@ -81,6 +82,7 @@ void handle_signal(TaskTable& tt, Task& t, int sig, const KSigInfo& info) {
   // sigmask_to_save(): the mask rt_sigsuspend replaced, if it did.
   const std::uint64_t saved = t.restore_saved_mask ? t.saved_mask : t.blocked;
   t.restore_saved_mask = false;
+  rseq_signal_deliver(tt, t, sig);  // riscv's handle_signal(): before the frame saves the pc
   if (!setup_rt_frame(tt, t, info, ka, saved)) {
     t.blocked = saved;
     force_sigsegv(tt, t);

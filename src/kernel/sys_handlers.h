@@ -22,6 +22,7 @@ VMLAB_SYS(getppid);
 VMLAB_SYS(gettid);
 VMLAB_SYS(set_tid_address);
 VMLAB_SYS(set_robust_list);
+VMLAB_SYS(rseq);  // kernel/rseq.cc
 VMLAB_SYS(prlimit64);
 VMLAB_SYS(getrlimit);
 VMLAB_SYS(setrlimit);

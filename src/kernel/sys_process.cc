@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "kernel/rseq.h"
 #include "kernel/sched.h"
 #include "kernel/sys_handlers.h"
 #include "kernel/task_table.h"
@@ -104,6 +105,7 @@ std::int64_t sys_clone(SysCtx& c, const SysArgs& a) {
     c.p.vfork_child = *pid;
   }
   Task& child = c.tt.clone_task(c.t, *pid);
+  rseq_fork(child, c.t, flags & kCloneVm);
   child.regs.x[10] = 0;  // the child's clone() returns 0
   if (newsp != 0) child.regs.x[2] = newsp;
   if (flags & kCloneSettls) child.regs.x[4] = tls;

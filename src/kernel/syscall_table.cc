@@ -99,7 +99,7 @@ constexpr Handler kHandlers[] = {
     // Processes.
     {220, sys_clone}, {435, sys_clone3}, {221, sys_execve}, {93, sys_exit}, {94, sys_exit_group},
     {260, sys_wait4}, {172, sys_getpid}, {173, sys_getppid}, {178, sys_gettid},
-    {96, sys_set_tid_address}, {99, sys_set_robust_list}, {261, sys_prlimit64}, {163, sys_getrlimit},
+    {96, sys_set_tid_address}, {99, sys_set_robust_list}, {293, sys_rseq}, {261, sys_prlimit64}, {163, sys_getrlimit},
     {164, sys_setrlimit}, {174, sys_getuid}, {175, sys_geteuid}, {176, sys_getgid}, {177, sys_getegid},
     {148, sys_getresuid}, {150, sys_getresgid}, {158, sys_getgroups}, {155, sys_getpgid},
     {154, sys_setpgid}, {156, sys_getsid}, {157, sys_setsid}, {124, sys_sched_yield},

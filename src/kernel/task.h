@@ -136,6 +136,13 @@ struct Task {
   std::uint64_t clear_child_tid = 0;  // set_tid_address(), CLONE_CHILD_CLEARTID
   std::uint64_t set_child_tid = 0;    // CLONE_CHILD_SETTID: written when the child first runs
   std::uint64_t robust_list = 0;      // set_robust_list(): recorded only
+  // rseq() (kernel/rseq.h): the registered area (0: none), its length and signature;
+  // whether the task was preempted or signalled since its critical section was last
+  // checked (rseq_event_mask), and whether the way back to user mode must look
+  // (TIF_NOTIFY_RESUME).
+  std::uint64_t rseq = 0;
+  std::uint32_t rseq_len = 0, rseq_sig = 0;
+  bool rseq_event = false, rseq_notify = false;
   std::array<RLimit, kRlimits> rlimits{};
   int pgid = 0, sid = 0;
   std::uint64_t vdso = 0;             // mm->context.vdso: where the [vdso] page is mapped

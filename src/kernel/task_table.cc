@@ -7,6 +7,7 @@
 #include "fs/page_cache.h"
 #include "fs/path.h"
 #include "kernel/pipe.h"
+#include "kernel/rseq.h"
 #include "kernel/signal.h"
 #include "mm/mman.h"
 #include "vmlab/mman.h"
@@ -244,6 +245,7 @@ Result<void> TaskTable::exec(Task& t, std::string_view path, const std::vector<s
   t.altstack = AltStack{};
   t.clear_child_tid = 0;
   t.robust_list = 0;
+  rseq_execve(t);
   // do_close_on_exec()
   for (std::size_t fd = 0; fd < t.cloexec.size(); ++fd) {
     if (t.cloexec[fd]) (void)kernel_.close(*p, static_cast<int>(fd));

@@ -147,6 +147,44 @@ TEST(GuestSyscalls, UnknownSystemCallWarnsOnce) {
   EXPECT_EQ(g.warnings, "vmlab: system call 444 (landlock_create_ruleset) is not implemented: ENOSYS\n");
 }
 
+TEST(GuestSyscalls, RseqRegistrationAndAborts) {
+  const GuestOutput g = run_guest("rseq");
+  EXPECT_EQ(g.err, "");
+  EXPECT_EQ(g.warnings, "");
+  EXPECT_EQ(g.out,
+            "register: 0\n"
+            "cpu_id_start 0 cpu_id 0 node_id 0 mm_cid 0 rseq_cs 0\n"
+            "again: EBUSY\n"
+            "again, another signature: EPERM\n"
+            "another area: EINVAL\n"
+            "another length: EINVAL\n"
+            "unknown flag: EINVAL\n"
+            "unregister with an unknown flag: EINVAL\n"
+            "unregister, another signature: EPERM\n"
+            "unregister, another area: EINVAL\n"
+            "unregister, another length: EINVAL\n"
+            "unregister: 0\n"
+            "cpu_id after unregistering: -1\n"
+            "unregister again: EINVAL\n"
+            "length 28: EINVAL\n"
+            "32 bytes at 16-byte alignment: EINVAL\n"
+            "64 bytes at 16-byte alignment: EINVAL\n"
+            "beyond user space: EFAULT\n"
+            "an inaccessible page: EFAULT\n"
+            "64 bytes at 32-byte alignment: 0\n"
+            "unregister it: 0\n"
+            "read-only area: killed by 11\n"
+            "register: 0\n"
+            "alone: completed\n"
+            "preempted: aborted\n"
+            "busy child: exited 0\n"
+            "child inherits the registration: EBUSY\n"
+            "child: exited 0\n"
+            "signal: aborted, handler ran 1\n"
+            "wrong signature: killed by 11\n");
+  EXPECT_EQ(g.exit_status, 0);
+}
+
 TEST(GuestSyscalls, ErrnoValuesAreLinuxs) {
   const GuestOutput g = run_guest("errnos");
   EXPECT_EQ(g.out, read_file(std::string(VMLAB_SYSCALL_EXPECTED) + "/errnos.txt"));

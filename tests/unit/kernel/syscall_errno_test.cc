@@ -19,16 +19,17 @@ enum : std::uint64_t {
   kUname = 160, kGetrlimit = 163, kGetrusage = 165, kUmask = 166, kPrctl = 167, kGettimeofday = 169,
   kGetpid = 172, kGetppid = 173, kGetuid = 174, kGettid = 178, kSysinfo = 179, kBrk = 214, kMunmap = 215,
   kClone = 220, kExecve = 221, kMmap = 222, kMincore = 232, kWait4 = 260, kPrlimit64 = 261, kGetrandom = 278,
-  kStatx = 291, kRseq = 293, kClone3 = 435, kFaccessat2 = 439, kRiscvFlushIcache = 259,
+  kStatx = 291, kClone3 = 435, kFaccessat2 = 439, kRiscvFlushIcache = 259,
 };
 constexpr std::uint64_t kAtFdcwd = static_cast<std::uint64_t>(-100);
 
 TEST_F(SyscallTest, UnknownNumberIsEnosysWithOneWarning) {
-  EXPECT_EQ(sys(kRseq, buf, 32, 0, 0), e(Errno::nosys));
-  EXPECT_EQ(sys(kRseq, buf, 32, 0, 0), e(Errno::nosys));
+  constexpr std::uint64_t kPkeyAlloc = 289;  // named, not implemented
+  EXPECT_EQ(sys(kPkeyAlloc, 0, 0), e(Errno::nosys));
+  EXPECT_EQ(sys(kPkeyAlloc, 0, 0), e(Errno::nosys));
   EXPECT_EQ(sys(1000), e(Errno::nosys));
   ASSERT_EQ(warnings.size(), 2u);
-  EXPECT_EQ(warnings[0], "vmlab: system call 293 (rseq) is not implemented: ENOSYS");
+  EXPECT_EQ(warnings[0], "vmlab: system call 289 (pkey_alloc) is not implemented: ENOSYS");
   EXPECT_EQ(warnings[1], "vmlab: system call 1000 is not implemented: ENOSYS");
   // clone3 is known: glibc falls back to clone without a word.
   EXPECT_EQ(sys(kClone3, buf, 88), e(Errno::nosys));
