@@ -51,12 +51,14 @@ class Machine {
   std::vector<int> pids() const;
 
   // Files, seen from outside any process (as a shell would write and cat them). Writes
-  // go through the page cache like write(2).
-  Result<void> write_file(std::string_view path, std::string_view contents);
+  // go through the page cache like write(2). A new file gets `mode` (0755 for a
+  // program to exec: execve wants an execute bit); an existing one keeps its own.
+  Result<void> write_file(std::string_view path, std::string_view contents, std::uint32_t mode = 0644);
   Result<std::string> read_file(std::string_view path);
   Result<void> mkdir(std::string_view path);
-  // Copies a host file into the simulated filesystem (e.g. an ELF program to exec).
-  // Throws std::runtime_error if the host file cannot be read.
+  // Copies a host file into the simulated filesystem (e.g. an ELF program to exec),
+  // with the host file's permission bits. Throws std::runtime_error if the host file
+  // cannot be read.
   void import_host_file(const std::string& host_path, std::string_view path);
   void sync();
 

@@ -1,5 +1,7 @@
 #include "vmlab/machine.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -53,8 +55,8 @@ std::vector<int> Machine::pids() const {
   return out;
 }
 
-Result<void> Machine::write_file(std::string_view path, std::string_view contents) {
-  return state_->kernel.write_whole_file(path, contents);
+Result<void> Machine::write_file(std::string_view path, std::string_view contents, std::uint32_t mode) {
+  return state_->kernel.write_whole_file(path, contents, mode);
 }
 
 Result<std::string> Machine::read_file(std::string_view path) { return state_->kernel.read_whole_file(path); }
@@ -65,7 +67,9 @@ void Machine::import_host_file(const std::string& host_path, std::string_view pa
   std::ifstream in(host_path, std::ios::binary);
   if (!in) throw std::runtime_error(host_path + ": cannot read");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto r = state_->kernel.write_whole_file(path, bytes);
+  struct stat st {};
+  const std::uint32_t mode = ::stat(host_path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
+  auto r = state_->kernel.write_whole_file(path, bytes, mode);
   if (!r) throw std::runtime_error(std::string(path) + ": cannot create: " + std::string(errno_name(r.error())));
 }
 

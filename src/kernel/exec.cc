@@ -7,6 +7,7 @@
 
 #include "fs/inode.h"
 #include "fs/path.h"
+#include "fs/vfs.h"
 #include "kernel/elf_image.h"
 #include "kernel/kernel.h"
 #include "kernel/rseq.h"
@@ -129,6 +130,10 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
   Result<std::shared_ptr<fs::Inode>> inode = walked->inode;
   if ((*inode)->is_dir()) return Errno::acces;
   if ((*inode)->type != fs::InodeType::regular) return Errno::acces;
+  // do_open_execat(): may_open(MAY_EXEC) wants an execute bit for the caller, and one
+  // bit at least for root; the interpreter is opened the same way.
+  const fs::Caller who{p.uid, p.gid, p.pid};
+  if (auto ok = fs::permission(**inode, *walked->mount, fs::kMayExec, who); !ok) return ok.error();
   const std::uint16_t machine = config_.layout == Layout::x86_64 ? kEmX86_64 : kEmRiscv;
   auto read_all = [&](fs::Inode& i) {
     std::vector<std::uint8_t> bytes(i.size);
@@ -147,6 +152,8 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
     if (!ii) return ii.error();
     interp_inode = ii->inode;
     interp_path = ii->path;
+    if (interp_inode->is_dir() || interp_inode->type != fs::InodeType::regular) return Errno::acces;
+    if (auto ok = fs::permission(*interp_inode, *ii->mount, fs::kMayExec, who); !ok) return ok.error();
     auto ie = parse_elf(read_all(*interp_inode), machine, task_size);
     if (!ie) return ie.error().error;
     interp = *ie;

@@ -293,14 +293,14 @@ Result<std::string> Kernel::read_whole_file(std::string_view path) {
   return out;
 }
 
-Result<void> Kernel::write_whole_file(std::string_view path, std::string_view contents) {
+Result<void> Kernel::write_whole_file(std::string_view path, std::string_view contents, std::uint32_t mode) {
   auto w = fs_->vfs.walk(fs::Caller{}, "/", fs::normalize_path("/", path), fs::kWalkFollow | fs::kWalkCreate);
   if (!w) return w.error();
   std::shared_ptr<fs::Inode> inode = w->inode;
   if (!inode) {
     if (w->dir_mount->read_only) return Errno::rofs;
     // Made by the machine's user, as if they had written it from a shell.
-    auto made = w->dir_mount->fs->create(*w->dir, w->name, 0644, fs::Caller{fs::kGuestUser, fs::kGuestUser, 0});
+    auto made = w->dir_mount->fs->create(*w->dir, w->name, mode, fs::Caller{fs::kGuestUser, fs::kGuestUser, 0});
     if (!made) return made.error();
     inode = *made;
   } else {

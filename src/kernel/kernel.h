@@ -130,7 +130,7 @@ class Kernel {
 
   // Host-side helpers for tools and tests (no process involved).
   Result<std::string> read_whole_file(std::string_view path);
-  Result<void> write_whole_file(std::string_view path, std::string_view contents);
+  Result<void> write_whole_file(std::string_view path, std::string_view contents, std::uint32_t mode = 0644);
   // The text of a /proc file, rendered from live state.
   Result<std::string> proc_text(std::string_view path, const Process* self);
 

@@ -78,7 +78,10 @@ TEST_F(ExecTest, BadFilesGiveLinuxErrors) {
   Process p = m.spawn("sh");
   EXPECT_EQ(p.execve("/nonexistent", {"x"}).error(), Errno::noent);
   EXPECT_EQ(p.execve("/bin", {"x"}).error(), Errno::acces);
-  ASSERT_TRUE(m.write_file("/notelf", "#!/bin/sh\necho hi\n"));
+  // may_open(MAY_EXEC): no execute bit is EACCES, before the contents are looked at.
+  ASSERT_TRUE(m.write_file("/notexec", "#!/bin/sh\necho hi\n"));
+  EXPECT_EQ(p.execve("/notexec", {"x"}).error(), Errno::acces);
+  ASSERT_TRUE(m.write_file("/notelf", "#!/bin/sh\necho hi\n", 0755));
   EXPECT_EQ(p.execve("/notelf", {"x"}).error(), Errno::noexec);
   // The process is untouched by a failed exec.
   EXPECT_TRUE(p.alive());

@@ -37,7 +37,7 @@ void MiniRunner::load(const std::string& host_path, const std::vector<std::strin
   std::ifstream in(host_path, std::ios::binary);
   if (!in) throw std::runtime_error(host_path + ": cannot read");
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!m_->kernel.write_whole_file("/prog", bytes)) throw std::runtime_error("cannot write /prog");
+  if (!m_->kernel.write_whole_file("/prog", bytes, 0755)) throw std::runtime_error("cannot write /prog");
   kern::Process& p = m_->kernel.spawn("runner");
   pid_ = p.pid;
   auto entry = m_->kernel.execve(p, "/prog", argv, {"HOME=/"});

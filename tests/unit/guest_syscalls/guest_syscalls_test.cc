@@ -118,6 +118,34 @@ TEST(GuestSyscalls, ShellScriptWithLongerLines) {
   std::filesystem::remove_all(dir);
 }
 
+// execve wants an execute bit (may_open(MAY_EXEC)): a file made by `echo >` (0666 less
+// the umask) and a directory are EACCES, which sh reports as "Permission denied", 126.
+TEST(GuestSyscalls, ExecWithoutExecutePermissionIsEacces) {
+  const std::filesystem::path dir = testing::TempDir() + "vmlab_guest_exec_perm";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "perm.sh") << "#!/bin/sh\n"
+                                 << "echo 'echo ran' > /tmp/f\n"
+                                 << "/tmp/f\n"
+                                 << "echo \"file: $?\"\n"
+                                 << "/tmp\n"
+                                 << "echo \"directory: $?\"\n"
+                                 << "sh /tmp/f\n"
+                                 << "echo \"sh f: $?\"\n";
+  std::filesystem::permissions(dir / "perm.sh", std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                                    std::filesystem::perms::group_exec |
+                                                    std::filesystem::perms::others_read |
+                                                    std::filesystem::perms::others_exec);
+  MachineConfig config = guest_config();
+  for (MountSpec& m : config.mounts) {
+    if (m.guest == "/t") m.host = dir.string();
+  }
+  const GuestOutput g = run_guest("perm.sh", {}, 10000, config);
+  EXPECT_EQ(g.out, "file: 126\ndirectory: 126\nran\nsh f: 0\n");
+  EXPECT_EQ(g.err, "/t/perm.sh: 3: /tmp/f: Permission denied\n/t/perm.sh: 5: /tmp: Permission denied\n");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(GuestSyscalls, SleepingAdvancesVirtualTimeOnly) {
   const GuestOutput g = run_guest("timing");
   EXPECT_EQ(g.out,
