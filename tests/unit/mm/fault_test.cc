@@ -120,6 +120,21 @@ TEST_F(NoZeroPageTest, AnonymousReadAllocatesAPage) {
   EXPECT_EQ(p_.minflt(), flt + 1);
 }
 
+// do_anonymous_page() makes the entry dirty (and writable) only in a writable VMA: a
+// read fault in a read-only one maps a clean page, as the host kernel shows
+// (fidelity case kind-readonly-private-anon).
+TEST_F(NoZeroPageTest, AnonymousReadInReadOnlyVmaMapsACleanPage) {
+  auto ro = p_.mmap(0, P, kProtRead, kPrivAnon, -1, 0);
+  auto rw = p_.mmap(0, P, kRW, kPrivAnon, -1, 0);
+  ASSERT_TRUE(ro.ok() && rw.ok());
+  EXPECT_EQ(*p_.load<std::uint8_t>(*ro), 0u);
+  EXPECT_EQ(*p_.load<std::uint8_t>(*rw), 0u);
+  EXPECT_EQ(smaps(*ro, "Private_Clean"), 4u);
+  EXPECT_EQ(smaps(*ro, "Private_Dirty"), 0u);
+  EXPECT_EQ(smaps(*rw, "Private_Clean"), 0u);
+  EXPECT_EQ(smaps(*rw, "Private_Dirty"), 4u);
+}
+
 // ---- file mappings -------------------------------------------------------------
 
 TEST_F(FaultTest, FileReadFaultsAroundSixteenCachedPages) {
