@@ -11,7 +11,15 @@ void MachineOptions::add_to(CLI::App& app) {
   app.add_option("--set", sets, "Override one setting, e.g. --set memory.ram=512M (repeatable)")
       ->option_text("KEY=VALUE")
       ->expected(1)
+      ->allow_extra_args(false)  // one value per occurrence: NAME or PROGRAM may follow
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+MachineOptions MachineOptions::then(const MachineOptions& after) const {
+  MachineOptions both = *this;
+  if (!after.config_file.empty()) both.config_file = after.config_file;
+  both.sets.insert(both.sets.end(), after.sets.begin(), after.sets.end());
+  return both;
 }
 
 MachineConfig MachineOptions::build() const {

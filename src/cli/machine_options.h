@@ -18,6 +18,9 @@ struct MachineOptions {
 
   // Adds --config and --set to `app`.
   void add_to(CLI::App& app);
+  // These options given before a command's name, then `after` given after it: the
+  // later --config replaces the earlier, and the --set overrides of both apply in order.
+  MachineOptions then(const MachineOptions& after) const;
   // The defaults, then the file, then each override, validated. Throws ConfigError
   // with a one-line message naming the file (and line) or the override.
   MachineConfig build() const;

@@ -94,10 +94,12 @@ int main(int argc, char** argv) {
       "free and sar -r.",
       "vmlab"};
   app.require_subcommand(1);
-  // --config and --set may come before or after the command name.
-  app.fallthrough();
+  // --config and --set may come before the command name or anywhere after it: each
+  // command has them too (a parent's option met inside a command would end the
+  // command's own arguments there).
   vmlab::cli::MachineOptions machine;
   machine.add_to(app);
+  vmlab::cli::MachineOptions command_machine;
   app.footer(
       "Examples:\n"
       "  vmlab demo                          run the four experiments in order\n"
@@ -116,6 +118,7 @@ int main(int argc, char** argv) {
   demo->add_option("NAME", name, "filemap, demand-paging, cow or shared-vs-private; all when omitted");
   demo->add_flag("--json", json, "Print the observations as JSON instead of text");
   demo->add_flag("--list", list, "List the demos and exit");
+  command_machine.add_to(*demo);
   demo->footer(demo_list() +
                "\nEach step prints what the program did, what Linux did and why, what to notice,\n"
                "then /proc/PID/maps, the VmSize:/VmRSS: lines of /proc/PID/status, minflt (field 10\n"
@@ -123,9 +126,11 @@ int main(int argc, char** argv) {
                "--config FILE and --set KEY=VALUE (see vmlab --help) may follow NAME.");
 
   CLI::App* config = app.add_subcommand("config", "Print the effective machine configuration as TOML");
+  command_machine.add_to(*config);
 
   vmlab::cli::RunOptions run_options;
   CLI::App* run = vmlab::cli::add_run_command(app, run_options);
+  command_machine.add_to(*run);
 
   try {
     // `vmlab run ... PROGRAM ARGS...`: the program's arguments are not vmlab's.
@@ -148,7 +153,7 @@ int main(int argc, char** argv) {
       std::cout << demo_list();
       return 0;
     }
-    const vmlab::MachineConfig cfg = machine.build();
+    const vmlab::MachineConfig cfg = machine.then(command_machine).build();
     if (run->parsed()) return vmlab::cli::run_command(cfg, run_options);
     if (config->parsed()) {
       std::cout << cfg.to_toml();

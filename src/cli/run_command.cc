@@ -91,6 +91,7 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
   run->add_option("--mount", o.mounts, "Show a host directory to the guest (read-only unless :rw)")
       ->option_text("HOST:GUEST[:rw]")
       ->expected(1)
+      ->allow_extra_args(false)  // one value per occurrence: NAME or PROGRAM may follow
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   run->add_option("--sample", o.sample, "Print sar -r lines on stderr every INTERVAL of virtual time (1s, 100ms)")
       ->option_text("INTERVAL");

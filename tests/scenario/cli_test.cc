@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -109,16 +110,44 @@ TEST(Cli, UnknownKeyInConfigFile) {
   EXPECT_NE(r.err.find("swapiness"), std::string::npos) << r.err;
 }
 
-TEST(Cli, UnknownSetKeyIsStatus2) {
-  const CliRun r = vmlab("demo --set nonsense=1");
-  EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, "vmlab: --set nonsense=1: unknown key nonsense\n");
+// Each bad machine option: status 2, nothing on stdout, one line naming the problem.
+TEST(Cli, BadMachineOptionsAreOneLineAndStatus2) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"demo --set nonsense=1", "vmlab: --set nonsense=1: unknown key nonsense\n"},
+      {"demo cow --config /nonexistent/vmlab.toml",
+       "vmlab: /nonexistent/vmlab.toml: cannot read: No such file or directory\n"},
+      {"demo cow --set memory.ram", "vmlab: --set memory.ram: expected key=value\n"},
+      {"demo cow --set memory.ram=lots",
+       "vmlab: --set memory.ram=lots: memory.ram: must be bytes or a size such as \"512M\" (got \"lots\")\n"},
+  };
+  for (const auto& [args, err] : cases) {
+    const CliRun r = vmlab(args);
+    EXPECT_EQ(r.status, 2) << args;
+    EXPECT_EQ(r.out, "") << args;
+    EXPECT_EQ(r.err, err) << args;
+  }
+}
+
+// --set and --config work before the command, after it, and between its options and
+// its NAME or PROGRAM; the later ones win.
+TEST(Cli, MachineOptionsGoAnywhere) {
+  const CliRun demo = vmlab("demo --set memory.ram=512M demand-paging --json");
+  ASSERT_EQ(demo.status, 0) << demo.err;
+  EXPECT_EQ(nlohmann::json::parse(demo.out)["experiments"][0]["name"], "demand-paging");
+  const CliRun config = vmlab("--set memory.ram=1G --set vm.swappiness=10 config --set memory.ram=3G");
+  ASSERT_EQ(config.status, 0) << config.err;
+  EXPECT_NE(config.out.find("ram = \"3G\"\n"), std::string::npos) << config.out;
+  EXPECT_NE(config.out.find("swappiness = 10\n"), std::string::npos) << config.out;
+  const std::string path = write_temp("vmlab_small.toml", "[memory]\nram = \"256M\"\n");
+  const CliRun later = vmlab("--config /nonexistent.toml config --config " + path);
+  ASSERT_EQ(later.status, 0) << later.err;
+  EXPECT_NE(later.out.find("ram = \"256M\"\n"), std::string::npos) << later.out;
 }
 
 TEST(Cli, UnknownDemoIsStatus2) {
   const CliRun r = vmlab("demo nosuchdemo");
   EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "");
   EXPECT_EQ(lines(r.err), 1u) << r.err;
   EXPECT_NE(r.err.find("nosuchdemo"), std::string::npos) << r.err;
 }
