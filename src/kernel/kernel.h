@@ -26,6 +26,7 @@ struct MountSpec;
 namespace vmlab::kern {
 
 struct FsState;
+class TaskTable;
 
 struct WaitResult {
   int pid = 0;     // 0: the child has not exited (WNOHANG)
@@ -133,6 +134,9 @@ class Kernel {
   Result<void> write_whole_file(std::string_view path, std::string_view contents, std::uint32_t mode = 0644);
   // The text of a /proc file, rendered from live state.
   Result<std::string> proc_text(std::string_view path, const Process* self);
+  // The guest runtime's tasks, while it runs (TaskTable attaches itself): /proc shows
+  // their signal state, limits, times and context switches.
+  void attach_tasks(TaskTable* tasks) { tasks_ = tasks; }
 
   // The riscv64 [vdso] (vdso.cc): one page holding the signal return trampoline,
   // mapped below the mmap base as arch_setup_additional_pages() maps Linux's; one
@@ -163,6 +167,7 @@ class Kernel {
   std::vector<std::unique_ptr<Process>> reaped_;
   int next_pid_ = 1000;
   std::shared_ptr<fs::Inode> vdso_;
+  TaskTable* tasks_ = nullptr;
 };
 
 // The /dev character devices vmlab provides (their Linux device numbers).

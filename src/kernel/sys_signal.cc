@@ -49,7 +49,8 @@ KSigInfo user_info(SysCtx& c, int sig, int code) {
 std::int64_t sys_kill(SysCtx& c, const SysArgs& a) {
   const int pid = as_int(a[0]);
   const int sig = as_int(a[1]);
-  const KSigInfo info = user_info(c, sig, kSiUser);
+  KSigInfo info = user_info(c, sig, kSiUser);
+  info.group = true;  // kill() signals the thread group (PIDTYPE_TGID)
   if (pid > 0) return send_to(c, pid, info);
   if (sig < 0 || sig > kNsig) return err(Errno::inval);
   // A process group (0: the caller's): success if any member took it, else the

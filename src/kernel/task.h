@@ -45,6 +45,7 @@ struct KSigInfo {
   int status = 0;          // _sigchld: exit code or signal
   std::int64_t utime = 0, stime = 0;  // _sigchld, in clock ticks
   std::uint64_t addr = 0;  // _sigfault
+  bool group = false;      // sent to the process (PIDTYPE_TGID: shared_pending), not the thread
 };
 inline constexpr int kSiUser = 0;
 inline constexpr int kSiKernel = 0x80;

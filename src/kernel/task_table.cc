@@ -14,10 +14,6 @@
 
 namespace vmlab::kern {
 
-namespace {
-
-constexpr int kSigchld = 17;
-
 // INIT_RLIMITS, with the machine's stack and data limits and the thread-count based
 // NPROC and SIGPENDING of set_max_threads() (16 KiB kernel stacks on riscv64).
 std::array<RLimit, kRlimits> initial_rlimits(const MachineConfig& c, std::uint64_t total_pages) {
@@ -36,13 +32,19 @@ std::array<RLimit, kRlimits> initial_rlimits(const MachineConfig& c, std::uint64
   return r;
 }
 
+namespace {
+
+constexpr int kSigchld = 17;
+
 std::int64_t ticks(std::uint64_t ns) { return static_cast<std::int64_t>(ns / 10000000ULL); }  // USER_HZ 100
 
 }  // namespace
 
-TaskTable::TaskTable(Kernel& kernel) : kernel_(kernel), rng_state_(kernel.sys().config().seed ^ 0x5eed5eed5eedULL) {}
+TaskTable::TaskTable(Kernel& kernel) : kernel_(kernel), rng_state_(kernel.sys().config().seed ^ 0x5eed5eed5eedULL) {
+  kernel_.attach_tasks(this);
+}
 
-TaskTable::~TaskTable() = default;
+TaskTable::~TaskTable() { kernel_.attach_tasks(nullptr); }
 
 Task& TaskTable::adopt(Process& p) {
   auto t = std::make_unique<Task>();
@@ -174,6 +176,7 @@ void TaskTable::exit_notify(Task& t) {
   }
   if (sig != 0 && valid_signal(sig)) {
     info.signo = sig;
+    info.group = true;  // __group_send_sig_info()
     send_signal(*this, *parent, info);
   }
   if (autoreap) {

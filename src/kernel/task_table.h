@@ -5,6 +5,7 @@
 // tasks on a hart is in guest/runtime; this is the part of it the kernel owns.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -27,6 +28,9 @@ namespace vmlab::kern {
 // CLOCK_REALTIME at virtual time 0: 2024-01-01 00:00:00 UTC. Guests see wall-clock
 // time advance with the virtual clock only.
 inline constexpr std::uint64_t kRealtimeEpochSec = 1704067200;
+
+// The limits a machine's first process starts with (INIT_RLIMITS, set_max_threads()).
+std::array<RLimit, kRlimits> initial_rlimits(const MachineConfig& c, std::uint64_t total_pages);
 
 class TaskTable {
  public:

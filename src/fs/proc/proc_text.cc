@@ -10,6 +10,7 @@
 #include "fs/proc/procfs.h"
 #include "fs/vfs.h"
 #include "kernel/kernel.h"
+#include "kernel/task_table.h"
 #include "mm/address_space.h"
 #include "mm/memory_system.h"
 #include "mm/page_table.h"
@@ -62,6 +63,42 @@ std::string mounts_text(const fs::Vfs& vfs) {
   return out;
 }
 
+// What task_sig(), collect_sigign_sigcatch(), task_cputime() and the context switch
+// counts read of the process's thread. SigQ counts the queued signals of every task
+// of the same user (the ucounts' RLIMIT_SIGPENDING count).
+proc::ThreadState thread_state(Kernel& k, TaskTable* tasks, const Process& p) {
+  proc::ThreadState s;
+  const mm::MemorySystem& sys = k.sys();
+  Task* t = tasks != nullptr ? tasks->find(p.pid) : nullptr;
+  if (t == nullptr) {
+    s.sigq_limit = initial_rlimits(sys.config(), sys.total_pages())[kRlimitSigpending].cur;
+    return s;
+  }
+  s.sigq_limit = t->rlimits[kRlimitSigpending].cur;
+  for (int pid : tasks->order()) {
+    const Task* other = tasks->find(pid);
+    const Process* op = k.find(pid);
+    if (other != nullptr && other->alive && op != nullptr && op->uid == p.uid) s.sigq_queued += other->queue.size();
+  }
+  for (const KSigInfo& info : t->queue) (info.group ? s.shd_pnd : s.sig_pnd) |= sig_bit(info.signo);
+  s.sig_blk = t->blocked;
+  for (int sig = 1; sig <= kNsig; ++sig) {
+    const std::uint64_t handler = t->actions[static_cast<std::size_t>(sig)].handler;
+    if (handler == kSigIgn) s.sig_ign |= sig_bit(sig);
+    else if (handler != kSigDfl) s.sig_cgt |= sig_bit(sig);
+  }
+  constexpr std::uint64_t kNsPerTick = 10000000;  // USER_HZ 100
+  s.utime = t->utime_ns / kNsPerTick;
+  s.stime = t->stime_ns / kNsPerTick;
+  s.cutime = static_cast<std::int64_t>(t->cutime_ns / kNsPerTick);
+  s.cstime = static_cast<std::int64_t>(t->cstime_ns / kNsPerTick);
+  s.nvcsw = t->nvcsw;
+  s.nivcsw = t->nivcsw;
+  s.exit_signal = t->exit_signal;
+  s.sleeping = t->blocked_now();
+  return s;
+}
+
 Result<std::string> sys_text(std::string_view name, const mm::MemorySystem& sys) {
   const MachineConfig& c = sys.config();
   auto line = [](auto v) { return fmt::format("{}\n", v); };
@@ -108,8 +145,8 @@ Result<std::string> Kernel::proc_text(std::string_view path, const Process* self
     if (ec == std::errc() && ptr == who.data() + who.size()) p = find(pid);
   }
   if (p == nullptr) return Errno::noent;
-  if (file == "status") return proc::status_text(*p, sys_);
-  if (file == "stat") return proc::stat_text(*p, sys_);
+  if (file == "status") return proc::status_text(*p, thread_state(*this, tasks_, *p), sys_);
+  if (file == "stat") return proc::stat_text(*p, thread_state(*this, tasks_, *p), sys_);
   if (file == "statm") return proc::statm_text(*p);
   if (file == "comm") return p->comm + "\n";
   if (file == "mounts") return mounts_text(vfs());

@@ -1,5 +1,6 @@
 #include "fs/proc/procfs.h"
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -156,10 +157,29 @@ Meminfo meminfo(const mm::MemorySystem& sys) {
   m.page_tables = kb(static_cast<std::uint64_t>(st[NodeStat::nr_page_table]));
   m.commit_limit = kb(sys.commit_limit_pages());
   m.committed_as = kb(static_cast<std::uint64_t>(std::max<std::int64_t>(sys.committed_pages(), 0)));
-  // vmlab has no kernel direct map; the RAM is reported as mapped by 2 MiB pages.
-  const std::uint64_t ram_kb = sys.config().ram_bytes / 1024;
-  m.direct_map_2m = ram_kb / 2048 * 2048;
-  m.direct_map_4k = ram_kb - m.direct_map_2m;
+  if (sys.config().layout == Layout::riscv64) {
+    // Sv39: VMALLOC_SIZE is half of KERN_VIRT_SIZE, a quarter of the PGD's reach;
+    // riscv has no arch_report_meminfo().
+    m.vmalloc_total = 64 * GiB / 1024;
+    m.show_direct_map = false;
+    return m;
+  }
+  // vmlab has no kernel direct map: these are the page sizes init_mem_mapping() would
+  // pick for hole-free RAM from physical 0, mapping the ISA megabyte and then
+  // [1 MiB, RAM) as one range (split_mem_range()): 4 KiB pages up to 2 MiB, 2 MiB
+  // pages up to the first 1 GiB boundary, 1 GiB pages (with gbpages) for whole
+  // gigabytes, then 2 MiB and 4 KiB pages for the tail. The top-down chunks Linux
+  // maps in and the boot-time splits of the kernel's own mapping are not modelled.
+  const std::uint64_t ram = sys.config().ram_bytes;
+  const std::uint64_t head_4k = std::min<std::uint64_t>(ram, 2 * MiB);
+  const std::uint64_t below_1g = std::min<std::uint64_t>(ram, GiB) - head_4k;
+  const std::uint64_t above = ram - head_4k - below_1g;
+  const std::uint64_t giant = sys.config().gbpages ? above / GiB * GiB : 0;
+  const std::uint64_t big = below_1g / (2 * MiB) * (2 * MiB) + (above - giant) / (2 * MiB) * (2 * MiB);
+  m.direct_map_1g = giant / 1024;
+  m.direct_map_2m = big / 1024;
+  m.direct_map_4k = (ram - giant - big) / 1024;
+  m.show_direct_map_1g = sys.config().gbpages;
   return m;
 }
 
@@ -200,17 +220,43 @@ std::string vmstat_text(const mm::MemorySystem& sys) {
   return format_vmstat(std::span<const std::uint64_t>(values));
 }
 
-StatusInfo status_info(const kern::Process& p, const mm::MemorySystem& sys) {
+namespace {
+
+// get_task_state(): a zombie, a vfork parent (TASK_UNINTERRUPTIBLE in
+// wait_for_vfork_done()), a task asleep in a system call, or running.
+char task_state(const kern::Process& p, const ThreadState& t) {
+  if (p.state == kern::TaskState::zombie) return 'Z';
+  if (p.state == kern::TaskState::vfork_waiting) return 'D';
+  return t.sleeping ? 'S' : 'R';
+}
+
+}  // namespace
+
+StatusInfo status_info(const kern::Process& p, const ThreadState& t, const mm::MemorySystem& sys) {
   StatusInfo s;
   s.name = p.comm;
-  s.state = p.state == kern::TaskState::zombie ? 'Z' : (p.state == kern::TaskState::vfork_waiting ? 'D' : 'R');
+  s.state = task_state(p, t);
   s.tgid = s.pid = p.pid;
   s.ppid = p.ppid;
   s.pgid = s.sid = p.pid;
   s.uid = {p.uid, p.uid, p.uid, p.uid};
   s.gid = {p.gid, p.gid, p.gid, p.gid};
-  if (!p.privileged()) s.cap_prm = s.cap_eff = 0;
+  // cap_full(): CAP_LAST_CAP 40; a user other than root has no permitted set.
   s.cap_bnd = 0x000001ffffffffffULL;
+  s.cap_prm = s.cap_eff = p.privileged() ? s.cap_bnd : 0;
+  s.sigq_queued = t.sigq_queued;
+  s.sigq_limit = t.sigq_limit;
+  s.sig_pnd = t.sig_pnd;
+  s.shd_pnd = t.shd_pnd;
+  s.sig_blk = t.sig_blk;
+  s.sig_ign = t.sig_ign;
+  s.sig_cgt = t.sig_cgt;
+  s.voluntary_ctxt_switches = t.nvcsw;
+  s.nonvoluntary_ctxt_switches = t.nivcsw;
+  if (sys.config().layout == Layout::riscv64) {
+    // arch_prctl_spec_ctrl_get() is -EINVAL where the architecture has none.
+    s.speculation_store_bypass = s.speculation_indirect_branch = "unknown";
+  }
   s.nr_cpu_ids = sys.config().cpus;
   s.cpus_allowed = {sys.config().cpus >= 64 ? ~0ULL : (1ULL << sys.config().cpus) - 1};
   s.has_mm = p.mm != nullptr;
@@ -239,15 +285,24 @@ StatusInfo status_info(const kern::Process& p, const mm::MemorySystem& sys) {
   return s;
 }
 
-std::string status_text(const kern::Process& p, const mm::MemorySystem& sys) {
-  return format_status(status_info(p, sys));
+std::string status_text(const kern::Process& p, const ThreadState& t, const mm::MemorySystem& sys) {
+  return format_status(status_info(p, t, sys));
 }
 
-std::string stat_text(const kern::Process& p, const mm::MemorySystem& sys) {
+std::string stat_text(const kern::Process& p, const ThreadState& t, const mm::MemorySystem& sys) {
   StatInfo s;
   s.pid = p.pid;
   s.comm = p.comm;
-  s.state = p.state == kern::TaskState::zombie ? 'Z' : (p.state == kern::TaskState::vfork_waiting ? 'D' : 'R');
+  s.state = task_state(p, t);
+  s.utime = t.utime;
+  s.stime = t.stime;
+  s.cutime = t.cutime;
+  s.cstime = t.cstime;
+  s.signal = t.sig_pnd;
+  s.blocked = t.sig_blk;
+  s.sigignore = t.sig_ign;
+  s.sigcatch = t.sig_cgt;
+  s.exit_signal = t.exit_signal;
   s.ppid = p.ppid;
   s.pgrp = s.session = p.pid;
   s.flags = sys.config().aslr ? 0x400000 : 0;  // PF_RANDOMIZE

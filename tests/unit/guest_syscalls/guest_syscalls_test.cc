@@ -2,6 +2,7 @@
 // calls: signals, processes, pipes, virtual time, errno values, determinism.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -33,6 +34,42 @@ TEST(GuestSyscalls, Signals) {
             "blocked SIGSEGV: killed by 11\n");
   EXPECT_EQ(g.result.end, guest::RunResult::End::exited);
   EXPECT_EQ(g.exit_status, 0);
+}
+
+// The signal sets, SigQ and task states of /proc/PID/status and stat, against the
+// host kernel running the same program (all but SigQ, which counts the queued signals
+// of every process of the user and has a limit that scales with the host's RAM).
+TEST(GuestSyscalls, ProcStatusSignalsAndStates) {
+  const std::string want_but_sigq =
+      "State:\tR (running)\n"
+      "SigPnd:\t0000000000004000\n"
+      "ShdPnd:\t0000000000000001\n"
+      "SigBlk:\t0000000000004001\n"
+      "SigIgn:\t0000000000000800\n"
+      "SigCgt:\t0000000000000200\n"
+      "stat: state R signal 16384 blocked 16385 sigignore 2048 sigcatch 512 exit_signal 17\n"
+      "child in read(): State:\tS (sleeping)\n"
+      "vfork parent: State:\tD (disk sleep)\n";
+  const auto drop_sigq = [](std::string s) {
+    const auto at = s.find("SigQ:");
+    if (at != std::string::npos) s.erase(at, s.find('\n', at) + 1 - at);
+    return s;
+  };
+  const GuestOutput g = run_guest("procstatus");
+  EXPECT_EQ(g.err, "");
+  EXPECT_EQ(g.exit_status, 0);
+  // Two queued signals of this user; RLIMIT_SIGPENDING of the test's 256 MiB machine
+  // (MemTotal / 128 KiB threads, halved).
+  EXPECT_NE(g.out.find("SigQ:\t2/1023\n"), std::string::npos) << g.out;
+  EXPECT_EQ(drop_sigq(g.out), want_but_sigq);
+
+  std::string native;
+  FILE* pipe = ::popen(VMLAB_PROCSTATUS_NATIVE, "r");
+  ASSERT_NE(pipe, nullptr);
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) native.append(buf, n);
+  EXPECT_EQ(::pclose(pipe), 0);
+  EXPECT_EQ(drop_sigq(native), want_but_sigq) << "the host kernel disagrees";
 }
 
 TEST(GuestSyscalls, ProcessesAndSpawn) {
