@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
 
   // The parent's memory is its own again: its pages now have one mapper each.
   const Access<std::uint64_t> first = parent.load<std::uint64_t>(*a);
-  fmt::print("parent's first word: {:#x} (it wrote {:#x})\n", first ? *first : 0, *a);
+  const bool unchanged = first && *first == *a;
+  fmt::print("parent's first word: {:#x} ({})\n", first ? *first : 0, unchanged ? "as it wrote it" : "CHANGED");
 
   const CheckReport check = m.check();
   for (const std::string& problem : check.problems) fmt::print(stderr, "check: {}\n", problem);

@@ -37,6 +37,7 @@ struct MachineConfig {
   TlbGeometry l1d_tlb{64, 4};                        // cpu.l1d_tlb.entries/.ways
   TlbGeometry l1i_tlb{128, 8};                       // cpu.l1i_tlb.entries/.ways
   TlbGeometry l2_tlb{1536, 12};                      // cpu.l2_tlb.entries/.ways (shared, STLB)
+  bool gbpages = false;  // cpu.gbpages: x86-64 1 GiB pages (pdpe1gb) for the direct map
 
   // [vm]: the /proc/sys/vm knobs, with their Linux names and defaults.
   int overcommit_memory = 0;                 // vm.overcommit_memory

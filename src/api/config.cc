@@ -72,6 +72,7 @@ const Key kKeys[] = {
     {"memory.contents", Kind::Bool, FIELD(contents)},
     {"memory.swap", Kind::Size, FIELD(swap_bytes), 0, TiB, page_multiple},
     {"cpu.count", Kind::Int, FIELD(cpus), 1, 64},
+    {"cpu.gbpages", Kind::Bool, FIELD(gbpages)},
     {"cpu.l1d_tlb.entries", Kind::Int, FIELD(l1d_tlb.entries), 1, kU32Max},
     {"cpu.l1d_tlb.ways", Kind::Int, FIELD(l1d_tlb.ways), 1, kU32Max},
     {"cpu.l1i_tlb.entries", Kind::Int, FIELD(l1i_tlb.entries), 1, kU32Max},

@@ -86,9 +86,11 @@ std::string format_meminfo(const Meminfo& m) {
     fmt::format_to(it, "Hugetlb:        {:>8} kB\n", m.hugetlb);
   }
   // arch_report_meminfo() on x86-64
-  fmt::format_to(it, "DirectMap4k:    {:>8} kB\n", m.direct_map_4k);
-  fmt::format_to(it, "DirectMap2M:    {:>8} kB\n", m.direct_map_2m);
-  if (m.show_direct_map_1g) fmt::format_to(it, "DirectMap1G:    {:>8} kB\n", m.direct_map_1g);
+  if (m.show_direct_map) {
+    fmt::format_to(it, "DirectMap4k:    {:>8} kB\n", m.direct_map_4k);
+    fmt::format_to(it, "DirectMap2M:    {:>8} kB\n", m.direct_map_2m);
+    if (m.show_direct_map_1g) fmt::format_to(it, "DirectMap1G:    {:>8} kB\n", m.direct_map_1g);
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@ namespace vmlab::proc {
 // Every field, in kB except the HugePages_* counts. The show_* switches stand for
 // kernel configuration; defaults print what the 6.18 reference host prints except
 // DirectMap1G (only with 1 GiB direct-map pages, off unless the machine says so).
+// x86-64 values are the defaults; riscv64 (Sv39) sets its own where they differ.
 struct Meminfo {
   std::uint64_t mem_total = 0;
   std::uint64_t mem_free = 0;
@@ -78,6 +79,7 @@ struct Meminfo {
   // Unconditional since Linux 6.15 (NR_BALLOON_PAGES); false renders an older kernel.
   bool show_balloon = true;
   bool show_hugetlb = true;       // CONFIG_HUGETLB_PAGE
+  bool show_direct_map = true;      // x86's arch_report_meminfo(); riscv64 has none
   bool show_direct_map_1g = false;  // x86: only when direct_gbpages
 };
 

@@ -362,6 +362,54 @@ TEST_F(ProcFsTest, MeminfoFieldOrderAndValues) {
   EXPECT_LT(m_.meminfo_kb("MemAvailable"), m_.meminfo_kb("MemFree") + m_.meminfo_kb("Cached"));
 }
 
+// arch_report_meminfo(): the page sizes init_mem_mapping() would use for RAM from 0.
+TEST(ProcMeminfo, DirectMapSplitsTheRamBySize) {
+  MachineConfig c = test::small_config(2 * GiB);
+  c.contents = false;
+  Machine plain(c);
+  std::string mi = plain.meminfo();
+  EXPECT_NE(mi.find("DirectMap4k:        2048 kB\nDirectMap2M:     2095104 kB\n"), std::string::npos) << mi;
+  EXPECT_EQ(mi.find("DirectMap1G"), std::string::npos);
+  EXPECT_NE(mi.find("VmallocTotal:   34359738367 kB\n"), std::string::npos);
+
+  c.gbpages = true;  // --set cpu.gbpages=true
+  c.ram_bytes = 3 * GiB + 6 * MiB + 8 * KiB;
+  Machine giant(c);
+  mi = giant.meminfo();
+  // 4k: the first 2 MiB and the last 8 KiB; 2M: up to 1 GiB and 6 MiB of the tail.
+  EXPECT_NE(mi.find("DirectMap4k:        2056 kB\nDirectMap2M:     1052672 kB\nDirectMap1G:     2097152 kB\n"),
+            std::string::npos)
+      << mi;
+}
+
+// riscv64 (Sv39): no arch_report_meminfo(), a 64 GiB vmalloc area; no speculation
+// control to report in status.
+TEST(ProcMeminfo, Riscv64HasItsOwnArchitectureLines) {
+  MachineConfig c = test::small_config(64 * MiB);
+  c.layout = Layout::riscv64;
+  Machine m(c);
+  const std::string mi = m.meminfo();
+  EXPECT_EQ(mi.find("DirectMap"), std::string::npos) << mi;
+  EXPECT_NE(mi.find("VmallocTotal:   67108864 kB\n"), std::string::npos) << mi;
+  EXPECT_TRUE(mi.ends_with("Hugetlb:               0 kB\n")) << mi;
+  Process p = m.spawn("rv");
+  const std::string st = p.proc("status");
+  EXPECT_NE(st.find("Speculation_Store_Bypass:\tunknown\nSpeculationIndirectBranch:\tunknown\n"), std::string::npos);
+}
+
+// task_sig() of a process of the C++ API: nothing queued, nothing blocked or caught,
+// and RLIMIT_SIGPENDING from the RAM (MemTotal / 128 KiB threads, halved); root's
+// capabilities are the full set (CAP_LAST_CAP 40), a user's permitted set is empty.
+TEST_F(ProcFsTest, StatusSignalLinesAndCapabilities) {
+  const std::string st = p_.proc("status");
+  // 64 MiB less the zero page: 16383 pages, 511 threads.
+  EXPECT_NE(st.find("SigQ:\t0/255\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"), std::string::npos) << st;
+  EXPECT_NE(st.find("State:\tR (running)\n"), std::string::npos);
+  EXPECT_NE(st.find("CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t000001ffffffffff\n"),
+            std::string::npos)
+      << st;
+}
+
 TEST_F(ProcFsTest, MemAvailableIsSiMemAvailable) {
   // 64 MiB, one zone: min_free_kbytes = int_sqrt(65532 * 16) = 1023, so the watermarks
   // are min 255, low 255 + max(255 / 4, 16383 * 10 / 10000) = 318, high 381 pages.
