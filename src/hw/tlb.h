@@ -64,6 +64,12 @@ class Tlb {
   }
   // Lookup without counting or reordering (the checker, and shared-level probes).
   const TlbEntry* peek(std::uint64_t vpn) const;
+  // Every valid entry, in no particular order (the checker).
+  template <class F>
+  void for_each_entry(F&& f) const {
+    for (const TlbEntry& e : entries_)
+      if (e.vpn != TlbEntry::kInvalid) f(e);
+  }
   // Inserts (or replaces) the entry, evicting the least recently used of its set.
   TlbEntry* insert(const TlbEntry& e);
   void flush_page(std::uint64_t vpn);

@@ -210,6 +210,31 @@ std::vector<std::string> check_consistency(Kernel& k) {
   compare(NodeStat::nr_shmem, shmem);
   compare(NodeStat::nr_file_dirty, dirty);
   compare(NodeStat::nr_page_table, table_frames);
+  // Every CPU's cached translations: none may outlive its PTE or allow more than it
+  // does (a missed shootdown). Linux leaves stale entries only where the PTE now
+  // allows more, and a spurious fault refreshes them.
+  for (unsigned c = 0; c < sys.mmu().cpu_count(); ++c) {
+    const hw::Cpu& cpu = sys.mmu().cpu(c);
+    mm::AddressSpace* running = nullptr;
+    for (const auto& [pid, p] : k.processes())
+      if (p->mm && p->mm.get() == cpu.mm) running = p->mm.get();
+    auto check_entry = [&](std::string_view tlb, const hw::TlbEntry& e) {
+      const VirtAddr va = e.vpn << kPageShift;
+      const hw::Pte* pte = running ? mm::pte_lookup(*running, va) : nullptr;
+      std::string_view what;
+      if (pte == nullptr || !(*pte & hw::kPtePresent)) what = "a page no longer mapped";
+      else if (hw::pte_pfn(*pte) != e.pfn) what = "another frame than its PTE";
+      else if (e.writable && !hw::pte_write(*pte)) what = "write access its PTE no longer gives";
+      else if (e.dirty && !hw::pte_dirty(*pte)) what = "a dirty bit its PTE has lost";
+      else if (e.exec && (*pte & hw::kPteNoExec)) what = "execute access its PTE no longer gives";
+      else return;
+      report(fmt::format("cpu {}: {} caches {:#x} with {}", c, tlb, va, what));
+    };
+    cpu.l1d.for_each_entry([&](const hw::TlbEntry& e) { check_entry("L1d", e); });
+    cpu.l1i.for_each_entry([&](const hw::TlbEntry& e) { check_entry("L1i", e); });
+    cpu.l2.for_each_entry([&](const hw::TlbEntry& e) { check_entry("L2", e); });
+  }
+
   // Committed_AS: every VM_ACCOUNT VMA of a live address space.
   if (committed != sys.committed_pages()) {
     report(fmt::format("Committed_AS: counter {} pages, VMAs charge {}", sys.committed_pages(), committed));
