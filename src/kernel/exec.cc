@@ -123,7 +123,16 @@ std::array<std::uint8_t, 16> random_bytes(std::uint64_t seed, int pid) {
 }  // namespace
 
 Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::vector<std::string>& argv,
-                                const std::vector<std::string>& envp) {
+                                const std::vector<std::string>& envp, std::string_view filename) {
+  if (filename.empty()) filename = path;
+  // bprm_stack_limits() and copy_strings(), before anything else: E2BIG leaves the
+  // process as it was.
+  StackSpec spec;
+  spec.argv = argv;
+  spec.envp = envp;
+  spec.execfn = std::string(filename);
+  spec.stack_rlimit = config_.stack_rlimit;
+  if (auto size = arg_strings_size(spec); !size) return size.error().error;
   auto walked = walk_at(p, kAtFdcwd, path, fs::kWalkFollow);
   if (!walked) return walked.error();
   const std::string exe_path = walked->path;  // d_path(): what maps and /proc/PID/exe show
@@ -143,11 +152,13 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
   const std::vector<std::uint8_t> bytes = read_all(**inode);
   const std::uint64_t task_size = p.mm->task_size;
   auto elf = parse_elf(bytes, machine, task_size);
-  if (!elf) return elf.error().error;
+  if (!elf && !elf.error().fatal) return elf.error().error;
   std::shared_ptr<fs::Inode> interp_inode;
   std::string interp_path;
   std::optional<ElfImage> interp;
-  if (elf->interp) {
+  std::optional<Errno> fatal;  // found where Linux is past the point of no return
+  if (!elf) fatal = elf.error().error;
+  if (elf && elf->interp) {
     auto ii = walk_at(p, kAtFdcwd, *elf->interp, fs::kWalkFollow);
     if (!ii) return ii.error();
     interp_inode = ii->inode;
@@ -155,8 +166,9 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
     if (interp_inode->is_dir() || interp_inode->type != fs::InodeType::regular) return Errno::acces;
     if (auto ok = fs::permission(*interp_inode, *ii->mount, fs::kMayExec, who); !ok) return ok.error();
     auto ie = parse_elf(read_all(*interp_inode), machine, task_size);
-    if (!ie) return ie.error().error;
-    interp = *ie;
+    if (!ie && !ie.error().fatal) return ie.error().error;
+    if (ie) interp = *ie;
+    else fatal = ie.error().error;
   }
 
   // The point of no return: the old address space goes.
@@ -175,6 +187,12 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
       parent->state = TaskState::running;
       parent->vfork_child = 0;
     }
+  }
+  // load_elf_binary() meets these in its segment loops, after begin_new_exec():
+  // bprm_execve() then kills the task (force_fatal_sig(SIGSEGV)).
+  if (fatal) {
+    kill(p, Signal::sigsegv);
+    return *fatal;
   }
   mm::AddressSpace& mm = *p.mm;
   auto file = std::make_shared<fs::OpenFile>(*inode, exe_path, kORdonly);
@@ -201,14 +219,9 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
   mm.start_brk = mm.brk = page_align_up(main->brk);
 
   // create_elf_tables() on a new stack (setup_arg_pages()).
-  StackSpec spec;
   spec.top = mm.stack_top;
-  spec.argv = argv;
-  spec.envp = envp;
-  spec.execfn = std::string(path);
   spec.random = random_bytes(config_.seed, p.pid);
   if (machine == kEmX86_64) spec.platform = "x86_64";
-  spec.stack_rlimit = config_.stack_rlimit;
   const std::uint64_t entry = main->bias + elf->entry;
   // riscv64: ARCH_DLINFO first (AT_SYSINFO_EHDR left out: vmlab's [vdso] page holds
   // only the signal trampoline, not an ELF image; cache sizes unknown, as on QEMU's
@@ -274,7 +287,8 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
     kill(p, Signal::sigsegv);
     return Errno::fault;
   }
-  const std::string_view base = std::string_view(path).substr(std::string_view(path).rfind('/') + 1);
+  // __set_task_comm(kbasename(bprm->filename))
+  const std::string_view base = filename.substr(filename.rfind('/') + 1);
   p.comm = std::string(base.substr(0, 15));
   if (sys_.events().active()) sys_.events().emit(obs::ProcessEvent{obs::ProcessEvent::Kind::exec, p.pid, 0});
   return interp ? interp_bias + interp->entry : entry;

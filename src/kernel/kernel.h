@@ -64,9 +64,12 @@ class Kernel {
   // waitpid(child or -1, WNOHANG): reaps a zombie child.
   Result<WaitResult> wait(Process& parent, int child);
   // execve(): replaces the address space with the ELF program at `path`. Returns the
-  // entry point (of the interpreter when there is one).
+  // entry point (of the interpreter when there is one). `filename` is the name execve
+  // was called with when that was a script whose interpreter `path` is: it gives comm
+  // and AT_EXECFN (bprm->filename); empty means `path`. Errors Linux finds past the
+  // point of no return kill the process with SIGSEGV and are returned too.
   Result<VirtAddr> execve(Process& p, std::string_view path, const std::vector<std::string>& argv,
-                          const std::vector<std::string>& envp);
+                          const std::vector<std::string>& envp, std::string_view filename = {});
 
   // Memory system calls.
   Result<VirtAddr> mmap(Process& p, VirtAddr addr, std::uint64_t len, int prot, int flags, int fd, std::uint64_t off);

@@ -17,6 +17,21 @@ constexpr std::uint64_t kStackExpand = 131072;  // setup_arg_pages(): 128 KiB
 // A string as the kernel reads it from user memory: up to the first NUL.
 std::string_view c_string(const std::string& s) { return std::string_view(s.c_str()); }
 
+// The strings as execve copies them, each up to its first NUL; an empty argv becomes
+// {""} (do_execveat_common(), so argv[1] is never envp[0]).
+struct ArgViews {
+  std::vector<std::string_view> argv, envp;
+  std::string_view execfn;
+};
+ArgViews arg_views(const StackSpec& spec) {
+  ArgViews v;
+  for (const std::string& s : spec.argv) v.argv.push_back(c_string(s));
+  if (v.argv.empty()) v.argv.push_back("");
+  for (const std::string& s : spec.envp) v.envp.push_back(c_string(s));
+  v.execfn = c_string(spec.execfn);
+  return v;
+}
+
 Unexpected<ExecError> fail(Errno e, std::string message) {
   return {ExecError{e, false, std::move(message)}};
 }
@@ -39,14 +54,8 @@ class Writer {
 
 }  // namespace
 
-Expected<StackImage, ExecError> build_stack_image(const StackSpec& spec) {
-  // do_execveat_common(): an empty argv becomes {""}, so argv[1] is never envp[0].
-  std::vector<std::string_view> argv;
-  for (const std::string& s : spec.argv) argv.push_back(c_string(s));
-  if (argv.empty()) argv.push_back("");
-  std::vector<std::string_view> envp;
-  for (const std::string& s : spec.envp) envp.push_back(c_string(s));
-  const std::string_view execfn = c_string(spec.execfn);
+Expected<std::uint64_t, ExecError> arg_strings_size(const StackSpec& spec) {
+  const auto [argv, envp, execfn] = arg_views(spec);
   const std::uint64_t argc = argv.size();
   const std::uint64_t envc = envp.size();
 
@@ -76,6 +85,16 @@ Expected<StackImage, ExecError> build_stack_image(const StackSpec& spec) {
   if (strings > limit)
     return fail(Errno::toobig,
                 fmt::format("argument list too long: {} bytes of strings, limit {}", strings, limit));
+  return strings;
+}
+
+Expected<StackImage, ExecError> build_stack_image(const StackSpec& spec) {
+  auto checked = arg_strings_size(spec);
+  if (!checked) return checked.error();
+  const auto [argv, envp, execfn] = arg_views(spec);
+  const std::uint64_t argc = argv.size();
+  const std::uint64_t envc = envp.size();
+  const std::uint64_t strings = *checked;
 
   // The auxv as the caller ordered it, through the first AT_NULL.
   std::vector<AuxEntry> auxv;

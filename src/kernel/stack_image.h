@@ -96,8 +96,12 @@ struct StackImage {
   std::uint64_t vma_start = 0;
 };
 
-// Fails with E2BIG as execve does when a string exceeds MAX_ARG_STRLEN or the strings
-// and pointers exceed bprm_stack_limits(); with EINVAL when auxv asks for AT_PLATFORM
+// copy_strings() and bprm_stack_limits(), which execve runs before it touches the
+// process: E2BIG when a string (NUL included) exceeds MAX_ARG_STRLEN or the strings
+// and pointers exceed the limit. Otherwise the strings' total size.
+Expected<std::uint64_t, ExecError> arg_strings_size(const StackSpec& spec);
+
+// Fails as arg_strings_size() does, and with EINVAL when auxv asks for AT_PLATFORM
 // without a platform string.
 Expected<StackImage, ExecError> build_stack_image(const StackSpec& spec);
 

@@ -201,11 +201,12 @@ void TaskTable::reap_child(Task& parent, int child_pid) {
 }
 
 Result<void> TaskTable::exec(Task& t, std::string_view path, const std::vector<std::string>& argv,
-                             const std::vector<std::string>& envp, int depth) {
+                             const std::vector<std::string>& envp, int depth, std::string_view filename) {
   Process* p = kernel_.find(t.pid);
   if (p == nullptr) return Errno::srch;
+  if (depth == 0) filename = path;
   update_maxrss(t);
-  auto entry = kernel_.execve(*p, path, argv, envp);
+  auto entry = kernel_.execve(*p, path, argv, envp, filename);
   if (!entry && entry.error() == Errno::noexec) {
     // binfmt_script: "#!interpreter [one argument]" in the first 256 bytes runs the
     // interpreter with the script's path in place of argv[0].
@@ -230,7 +231,7 @@ Result<void> TaskTable::exec(Task& t, std::string_view path, const std::vector<s
       if (!arg.empty()) args.push_back(arg);
       args.emplace_back(path);
       if (argv.size() > 1) args.insert(args.end(), argv.begin() + 1, argv.end());
-      return exec(t, interp, args, envp, depth + 1);
+      return exec(t, interp, args, envp, depth + 1, filename);
     }
   }
   if (!entry) {

@@ -72,9 +72,11 @@ class TaskTable {
   void reap_child(Task& parent, int child_pid);
   // execve() from the guest: Kernel::execve, then what exec does to the task
   // (flush_signal_handlers(), close-on-exec descriptors, fresh registers, [vdso]).
-  // A "#!" script runs its interpreter (binfmt_script), at most 4 levels deep.
+  // A "#!" script runs its interpreter (binfmt_script), at most 4 levels deep; the
+  // name execve was given (`filename`, `path` at the first level) stays the process's
+  // comm and AT_EXECFN, as bprm->filename does.
   Result<void> exec(Task& t, std::string_view path, const std::vector<std::string>& argv,
-                    const std::vector<std::string>& envp, int depth = 0);
+                    const std::vector<std::string>& envp, int depth = 0, std::string_view filename = {});
   // Maps the one-page [vdso] holding the signal return trampoline (Kernel::map_vdso),
   // as arch_setup_additional_pages() does after the program is loaded.
   Result<std::uint64_t> map_vdso(Process& p);

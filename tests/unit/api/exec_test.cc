@@ -3,7 +3,9 @@
 // interpreter at the top of the mmap area, the stack at STACK_TOP).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "vmlab/machine.h"
@@ -86,6 +88,51 @@ TEST_F(ExecTest, BadFilesGiveLinuxErrors) {
   // The process is untouched by a failed exec.
   EXPECT_TRUE(p.alive());
   EXPECT_NE(p.proc("maps").find("[stack]"), std::string::npos);
+}
+
+// bprm_stack_limits() and copy_strings() run before anything else: E2BIG leaves the
+// process as it was.
+TEST_F(ExecTest, TooLongArgumentsLeaveTheProcessAlone) {
+  Process p = m.spawn("sh");
+  const std::string before = p.proc("maps");
+  EXPECT_EQ(p.execve("/bin/true", {"true", std::string(32 * 4096, 'x')}).error(), Errno::toobig);  // MAX_ARG_STRLEN
+  std::vector<std::string> many(1 << 18, "y");                                                    // 2 MiB of pointers
+  EXPECT_EQ(p.execve("/bin/true", many).error(), Errno::toobig);
+  EXPECT_TRUE(p.alive());
+  EXPECT_EQ(p.proc("maps"), before);
+}
+
+// An error load_elf_binary() meets in its segment loop, after begin_new_exec(): the
+// old address space is gone, so the process dies of SIGSEGV (and a vfork parent runs).
+TEST_F(ExecTest, ErrorsPastThePointOfNoReturnKill) {
+  std::ifstream in("/bin/true", std::ios::binary);
+  std::string image((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto word = [&](std::size_t at) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, image.data() + at, 8);
+    return v;
+  };
+  // The first PT_LOAD program header.
+  const std::uint64_t phoff = word(32);
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < 64 && at == 0; ++i)
+    if (static_cast<std::uint32_t>(word(phoff + 56 * i)) == 1) at = phoff + 56 * i;
+  ASSERT_NE(at, 0u);
+  const std::uint64_t memsz = word(at + 40) + 1;
+  std::memcpy(image.data() + at + 32, &memsz, 8);  // p_filesz > p_memsz
+  ASSERT_TRUE(m.write_file("/bad", image, 0755));
+
+  Process parent = m.spawn("sh");
+  auto child = parent.vfork();
+  ASSERT_TRUE(child);
+  EXPECT_EQ(child->execve("/bad", {"bad"}).error(), Errno::inval);
+  EXPECT_FALSE(child->alive());
+  auto status = parent.wait(child->pid());
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, 11);  // killed by SIGSEGV
+  EXPECT_TRUE(parent.mmap(0, 4096, kProtRead, kMapPrivate | kMapAnonymous, -1, 0));  // released
+  auto r = m.check();
+  EXPECT_TRUE(r.ok()) << r.problems.front();
 }
 
 TEST_F(ExecTest, VforkChildExecReleasesTheParent) {

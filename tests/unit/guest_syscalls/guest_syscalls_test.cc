@@ -116,7 +116,8 @@ TEST(GuestSyscalls, Pipes) {
   EXPECT_EQ(g.exit_status, 0);
 }
 
-// A "#!" script started by the runtime (binfmt_script runs /bin/sh SCRIPT ARG). sh
+// A "#!" script started by the runtime (binfmt_script runs /bin/sh SCRIPT ARG), whose
+// comm stays the script's name. sh
 // reads a script a line at a time; it used to shrink its line buffer to the first
 // line without updating its capacity, so a longer second line overran the heap
 // ("realloc(): invalid next size").
@@ -124,7 +125,8 @@ TEST(GuestSyscalls, ShellScriptWithLongerLines) {
   const std::filesystem::path dir = testing::TempDir() + "vmlab_guest_sh_script";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "script.sh") << "#!/bin/sh\necho script says \"$0\" \"$1\"\nexit 9\n";
+  // The shell's comm is the script's name, as bprm->filename gives it.
+  std::ofstream(dir / "script.sh") << "#!/bin/sh\necho script says \"$0\" \"$1\"\ncat /proc/$$/comm\nexit 9\n";
   // Lines past the first buffer (256 bytes), then short ones again, with the quoting
   // and expansion forms that build words byte by byte.
   const std::string x300(300, 'x');
@@ -145,7 +147,7 @@ TEST(GuestSyscalls, ShellScriptWithLongerLines) {
   }
   GuestOutput g = run_guest("script.sh", {"arg"}, 10000, config);
   EXPECT_EQ(g.err, "");
-  EXPECT_EQ(g.out, "script says /t/script.sh arg\n");
+  EXPECT_EQ(g.out, "script says /t/script.sh arg\nscript.sh\n");
   EXPECT_EQ(g.result.end, guest::RunResult::End::exited);
   EXPECT_EQ(g.exit_status, 9);
   g = run_guest("long.sh", {"arg"}, 10000, config);
