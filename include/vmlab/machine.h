@@ -76,8 +76,10 @@ class Machine {
   void subscribe(std::function<void(const obs::Event&)> fn);
 
   // TLB statistics of a CPU, summed over its TLBs where named so.
+  // One CPU's TLB counters. `flushes` counts whole-TLB flushes, `page_flushes` the
+  // single-page invalidations that found an entry (both of the L1 data TLB).
   struct TlbStats {
-    std::uint64_t l1d_hits, l1d_misses, l1i_hits, l1i_misses, l2_hits, l2_misses, walks, flushes;
+    std::uint64_t l1d_hits, l1d_misses, l1i_hits, l1i_misses, l2_hits, l2_misses, walks, flushes, page_flushes;
   };
   TlbStats tlb_stats(unsigned cpu = 0) const;
 

@@ -306,8 +306,10 @@ TEST_F(MmanTest, MunmapFlushesPerPageUpToTheCeilingThenEverything) {
   for (int i = 0; i < 40; ++i) ASSERT_TRUE(p_.store<std::uint8_t>(*a + i * P, 1).ok());
   for (int i = 0; i < 8; ++i) ASSERT_TRUE(p_.store<std::uint8_t>(*b + i * P, 1).ok());
   const std::uint64_t full = m_.tlb_stats().flushes;
+  const std::uint64_t pages = m_.tlb_stats().page_flushes;
   ASSERT_TRUE(p_.munmap(*b, 8 * P).ok());  // 8 pages: INVLPG each
   EXPECT_EQ(m_.tlb_stats().flushes, full);
+  EXPECT_EQ(m_.tlb_stats().page_flushes, pages + 8);
   ASSERT_TRUE(p_.munmap(*a, 40 * P).ok());  // more than 33: the whole TLB
   EXPECT_EQ(m_.tlb_stats().flushes, full + 1);
   // Loads and stores that hit count as hits; the next touch of a new page walks.
