@@ -267,6 +267,11 @@ void Kernel::sync() {
     for (auto& f : proc->fds) {
       if (f && f->inode->type == fs::InodeType::regular && !f->is_proc) fs::page_cache_writeback(sys_, *f->inode, 0, ~0ULL);
     }
+    if (!proc->mm) continue;
+    for (mm::Vma& vma : proc->mm->vmas) {
+      fs::Inode* inode = vma.inode();
+      if (inode != nullptr && inode->type == fs::InodeType::regular) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
+    }
   }
 }
 

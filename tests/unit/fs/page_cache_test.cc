@@ -182,6 +182,34 @@ TEST_F(PageCacheTest, FsyncAndSyncClearDirty) {
   EXPECT_GE(m_.vmstat_value("pgpgout"), 16u);  // kB written back
 }
 
+// Pages dirtied through a MAP_SHARED mapping: fsync cleans them and write-protects
+// their PTEs (folio_mkclean()), so the next store faults and dirties the page again;
+// sync reaches a file that is only mapped, closed and unlinked.
+TEST_F(PageCacheTest, FsyncAndSyncCleanPagesDirtiedThroughAMapping) {
+  ASSERT_TRUE(m_.write_file("/tmp/m", test::pattern_file(2)).ok());
+  m_.sync();
+  auto fd = p_.open("/tmp/m", kORdwr);
+  ASSERT_TRUE(fd.ok());
+  auto a = p_.mmap(0, 2 * P, kRW, kMapShared, *fd, 0);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(p_.store<char>(*a, 'x').ok());
+  ASSERT_TRUE(p_.store<char>(*a + P, 'y').ok());
+  EXPECT_EQ(m_.meminfo_kb("Dirty"), 8u);
+  ASSERT_TRUE(p_.fsync(*fd).ok());
+  EXPECT_EQ(m_.meminfo_kb("Dirty"), 0u);
+  const std::string smaps = p_.proc("smaps");
+  EXPECT_EQ(test::smaps_kb(smaps, *a, "Shared_Dirty") + test::smaps_kb(smaps, *a, "Private_Dirty"), 0u);
+  const std::uint64_t flt = p_.minflt();
+  ASSERT_TRUE(p_.store<char>(*a, 'X').ok());  // write-protected now: a minor fault
+  EXPECT_EQ(p_.minflt(), flt + 1);
+  EXPECT_EQ(m_.meminfo_kb("Dirty"), 4u);
+  ASSERT_TRUE(p_.close(*fd).ok());
+  ASSERT_TRUE(p_.unlink("/tmp/m").ok());
+  m_.sync();
+  EXPECT_EQ(m_.meminfo_kb("Dirty"), 0u);
+  EXPECT_EQ(*p_.load<char>(*a), 'X');
+}
+
 TEST_F(PageCacheTest, MmapAndWriteSeeTheSamePage) {
   ASSERT_TRUE(m_.write_file("/tmp/f", test::pattern_file(1)).ok());
   auto fd = p_.open("/tmp/f", kORdwr);

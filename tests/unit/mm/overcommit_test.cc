@@ -126,6 +126,60 @@ TEST_F(CommitChargeTest, ForkChargesPrivateWritableMemoryAgain) {
   EXPECT_EQ(committed(m_), before);
 }
 
+// Every charge leaves with the last user: after all processes exit, Committed_AS and
+// MemFree are what they were before the first one started.
+TEST(CommitCharge, ExitReturnsEveryCharge) {
+  Machine m(mode(0, 256 * MiB));
+  const std::uint64_t free0 = m.meminfo_kb("MemFree");
+  ASSERT_EQ(committed(m), 0u);
+  Process p = m.spawn("p");
+  auto priv = p.mmap(0, 4 * MiB, kRW, kPrivAnon, -1, 0);
+  auto shared = p.mmap(0, 4 * MiB, kRW, kSharedAnon, -1, 0);
+  ASSERT_TRUE(priv.ok() && shared.ok());
+  for (VirtAddr va = *priv; va < *priv + 4 * MiB; va += P) ASSERT_TRUE(p.store<std::uint8_t>(va, 1).ok());
+  ASSERT_TRUE(p.store<std::uint8_t>(*shared, 1).ok());
+  const VirtAddr brk = p.brk(0);
+  ASSERT_EQ(p.brk(brk + 16 * P), brk + 16 * P);
+  Process child = *p.fork();
+  ASSERT_TRUE(child.store<std::uint8_t>(*priv, 2).ok());  // a copy-on-write copy
+  ASSERT_TRUE(child.mmap(0, MiB, kRW, kPrivAnon, -1, 0).ok());
+  EXPECT_GT(committed(m), 8u * 1024);
+  child.exit(0);
+  p.exit(0);
+  EXPECT_EQ(committed(m), 0u);
+  EXPECT_EQ(m.meminfo_kb("Shmem"), 0u);
+  EXPECT_EQ(m.meminfo_kb("AnonPages"), 0u);
+  EXPECT_EQ(m.meminfo_kb("PageTables"), 0u);
+  EXPECT_EQ(m.meminfo_kb("MemFree"), free0);
+  test::expect_consistent(m);
+}
+
+// A vfork child shares its parent's address space, charges nothing of its own, and
+// releases the parent when it exits without exec.
+TEST(CommitCharge, VforkChildExitWithoutExec) {
+  Machine m(mode(0, 256 * MiB));
+  Process parent = m.spawn("parent");
+  auto a = parent.mmap(0, MiB, kRW, kPrivAnon, -1, 0);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(parent.store<std::uint8_t>(*a, 1).ok());
+  const std::uint64_t before = committed(m);
+  const std::uint64_t free0 = m.meminfo_kb("MemFree");
+  Process child = *parent.vfork();
+  EXPECT_EQ(committed(m), before);
+  EXPECT_EQ(m.meminfo_kb("MemFree"), free0);  // no page tables copied
+  EXPECT_THROW((void)parent.brk(0), std::logic_error);  // the parent waits
+  ASSERT_TRUE(child.store<std::uint8_t>(*a, 7).ok());  // the same memory
+  child.exit(3);
+  auto w = parent.wait(child.pid());
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->status, 3 << 8);
+  EXPECT_EQ(*parent.load<std::uint8_t>(*a), 7u);
+  EXPECT_EQ(committed(m), before);
+  EXPECT_EQ(m.meminfo_kb("MemFree"), free0);
+  EXPECT_TRUE(parent.mmap(0, P, kRW, kPrivAnon, -1, 0).ok());
+  test::expect_consistent(m);
+}
+
 TEST_F(CommitChargeTest, BrkIsCharged) {
   const VirtAddr start = p_.brk(0);
   EXPECT_EQ(p_.brk(start + 10 * P), start + 10 * P);
