@@ -167,7 +167,7 @@ class Kernel {
   fs::MemFs rootfs_;
   std::unique_ptr<FsState> fs_;  // the mount table, /dev, /proc, hostfs, /dev/urandom
   std::map<int, std::unique_ptr<Process>> procs_;
-  std::vector<std::unique_ptr<Process>> reaped_;
+  std::map<int, std::unique_ptr<Process>> reaped_;  // pids are never reused
   int next_pid_ = 1000;
   std::shared_ptr<fs::Inode> vdso_;
   TaskTable* tasks_ = nullptr;

@@ -89,12 +89,10 @@ Expected<std::uint64_t, ExecError> arg_strings_size(const StackSpec& spec) {
 }
 
 Expected<StackImage, ExecError> build_stack_image(const StackSpec& spec) {
-  auto checked = arg_strings_size(spec);
-  if (!checked) return checked.error();
+  if (auto checked = arg_strings_size(spec); !checked) return checked.error();
   const auto [argv, envp, execfn] = arg_views(spec);
   const std::uint64_t argc = argv.size();
   const std::uint64_t envc = envp.size();
-  const std::uint64_t strings = *checked;
 
   // The auxv as the caller ordered it, through the first AT_NULL.
   std::vector<AuxEntry> auxv;
