@@ -120,19 +120,32 @@ std::array<std::uint8_t, 16> random_bytes(std::uint64_t seed, int pid) {
   return out;
 }
 
+constexpr std::uint64_t kStackWord = 8;  // bprm->p starts one word below the top
+
+// Pages charged to Committed_AS for a stack being built; given back on every way out
+// until the stack VMA is linked (mmput() of bprm->mm on a failed exec).
+struct StackCharge {
+  mm::MemorySystem& sys;
+  std::int64_t pages = 0;
+  explicit StackCharge(mm::MemorySystem& s) : sys(s) {}
+  StackCharge(const StackCharge&) = delete;
+  StackCharge& operator=(const StackCharge&) = delete;
+  ~StackCharge() {
+    if (pages != 0) sys.vm_unacct_memory(pages);
+  }
+  // security_vm_enough_memory_mm() for `more` pages of the new mm.
+  bool add(std::int64_t more, bool cap_sys_admin, std::uint64_t mm_total_vm = 0) {
+    if (!sys.vm_enough_memory(more, mm_total_vm, cap_sys_admin)) return false;
+    pages += more;
+    return true;
+  }
+};
+
 }  // namespace
 
 Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::vector<std::string>& argv,
                                 const std::vector<std::string>& envp, std::string_view filename) {
   if (filename.empty()) filename = path;
-  // bprm_stack_limits() and copy_strings(), before anything else: E2BIG leaves the
-  // process as it was.
-  StackSpec spec;
-  spec.argv = argv;
-  spec.envp = envp;
-  spec.execfn = std::string(filename);
-  spec.stack_rlimit = config_.stack_rlimit;
-  if (auto size = arg_strings_size(spec); !size) return size.error().error;
   auto walked = walk_at(p, kAtFdcwd, path, fs::kWalkFollow);
   if (!walked) return walked.error();
   const std::string exe_path = walked->path;  // d_path(): what maps and /proc/PID/exe show
@@ -143,6 +156,23 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
   // bit at least for root; the interpreter is opened the same way.
   const fs::Caller who{p.uid, p.gid, p.pid};
   if (auto ok = fs::permission(**inode, *walked->mount, fs::kMayExec, who); !ok) return ok.error();
+
+  // The new stack before the point of no return, as alloc_bprm() and
+  // do_execveat_common() build it: bprm_mm_init()'s one-page VMA is charged to
+  // Committed_AS (ENOMEM), bprm_stack_limits() and copy_strings() check the strings
+  // (E2BIG), and the VMA grows to hold them (each page charged). Any failure leaves
+  // the process as it was; `charged` goes back unless the stack VMA takes it over.
+  StackCharge charged{sys_};
+  if (!charged.add(1, p.privileged())) return Errno::nomem;
+  StackSpec spec;
+  spec.argv = argv;
+  spec.envp = envp;
+  spec.execfn = std::string(filename);
+  spec.stack_rlimit = config_.stack_rlimit;
+  auto strings = arg_strings_size(spec);
+  if (!strings) return strings.error().error;
+  const std::int64_t string_pages = static_cast<std::int64_t>(page_align_up(kStackWord + *strings) >> kPageShift);
+  if (string_pages > 1 && !charged.add(string_pages - 1, p.privileged())) return Errno::nomem;
   const std::uint16_t machine = config_.layout == Layout::x86_64 ? kEmX86_64 : kEmRiscv;
   auto read_all = [&](fs::Inode& i) {
     std::vector<std::uint8_t> bytes(i.size);
@@ -275,7 +305,13 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
                  mm::VM_ACCOUNT | (elf->exec_stack ? mm::VM_EXEC : 0);
   stack->pgoff = stack->start >> kPageShift;
   const std::int64_t pages = static_cast<std::int64_t>(stack->pages());
-  (void)sys_.vm_enough_memory(pages, 0, true);
+  // setup_arg_pages(): expand_stack() charges the growth beyond the string pages
+  // (acct_stack_growth()); refused, exec fails with EFAULT past the point of no return.
+  if (pages > charged.pages && !charged.add(pages - charged.pages, p.privileged(), mm.total_vm)) {
+    kill(p, Signal::sigsegv);
+    return Errno::fault;
+  }
+  charged.pages = 0;  // the stack VMA holds the charge now (VM_ACCOUNT)
   mm.account_vm(stack->flags, pages);
   mm::vma_link(mm, std::move(stack));
   mm.start_stack = image->sp;

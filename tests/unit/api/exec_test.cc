@@ -135,6 +135,78 @@ TEST_F(ExecTest, ErrorsPastThePointOfNoReturnKill) {
   EXPECT_TRUE(r.ok()) << r.problems.front();
 }
 
+// The new stack's charge under strict overcommit (reserves 0, so the arithmetic is
+// exact). Before the point of no return bprm_mm_init() charges one page: without room
+// for it execve is ENOMEM and the process stays. After it, the old address space's
+// charge is gone, the program's writable segments take theirs (w pages), and
+// setup_arg_pages() grows the stack by the other 32 pages of its 132 KiB: with
+// L pages of room before exec, that fits exactly when L >= w; otherwise the process
+// dies of SIGSEGV (EFAULT). Committed_AS agrees with the VMAs' charges in every case.
+TEST(ExecCommit, StackChargeBeforeAndAfterThePointOfNoReturn) {
+  if (!std::ifstream("/bin/true").good() || !std::ifstream("/lib64/ld-linux-x86-64.so.2").good()) {
+    GTEST_SKIP() << "no x86-64 /bin/true and loader on this host";
+  }
+  MachineConfig c;
+  c.ram_bytes = 64 * MiB;
+  c.overcommit_memory = 2;
+  c.admin_reserve_kbytes = 0;
+  c.user_reserve_kbytes = 0;
+  Machine m(c);
+  ASSERT_TRUE(m.mkdir("/bin"));
+  ASSERT_TRUE(m.mkdir("/lib64"));
+  m.import_host_file("/bin/true", "/bin/true");
+  m.import_host_file("/lib64/ld-linux-x86-64.so.2", "/lib64/ld-linux-x86-64.so.2");
+  const std::int64_t limit = static_cast<std::int64_t>(m.meminfo_kb("CommitLimit") / 4);
+  auto committed = [&] { return static_cast<std::int64_t>(m.meminfo_kb("Committed_AS") / 4); };
+
+  // w: what exec adds beyond replacing a spawned process's 33-page stack.
+  std::int64_t w = 0;
+  {
+    Process probe = m.spawn("probe");
+    const std::int64_t before = committed();
+    ASSERT_TRUE(probe.execve("/bin/true", {"true"}));
+    w = committed() - before;
+    probe.exit(0);
+  }
+  ASSERT_GE(w, 2) << "the test needs the program and its loader to charge two pages at least";
+
+  // A filler takes all but `room` pages of what may be committed (committed < limit).
+  Process filler = m.spawn("filler");
+  VirtAddr fill = 0;
+  std::uint64_t fill_len = 0;
+  auto leave = [&](std::int64_t room) {
+    if (fill_len != 0) {
+      ASSERT_TRUE(filler.munmap(fill, fill_len));
+    }
+    fill_len = static_cast<std::uint64_t>(limit - 1 - room - committed()) * kPageSize;
+    auto a = filler.mmap(0, fill_len, kProtRead | kProtWrite, kMapPrivate | kMapAnonymous, -1, 0);
+    ASSERT_TRUE(a) << errno_name(a.error());
+    fill = *a;
+    ASSERT_EQ(committed(), limit - 1 - room);
+  };
+
+  Process p = m.spawn("p");
+  const std::string maps = p.proc("maps");
+  leave(0);
+  EXPECT_EQ(p.execve("/bin/true", {"true"}).error(), Errno::nomem);
+  EXPECT_TRUE(p.alive());
+  EXPECT_EQ(p.proc("maps"), maps);
+  EXPECT_EQ(committed(), limit - 1);
+
+  leave(w - 1);
+  EXPECT_EQ(p.execve("/bin/true", {"true"}).error(), Errno::fault);
+  EXPECT_FALSE(p.alive());
+  auto r = m.check();
+  EXPECT_TRUE(r.ok()) << r.problems.front();
+
+  Process q = m.spawn("q");
+  leave(w);
+  EXPECT_TRUE(q.execve("/bin/true", {"true"}));
+  EXPECT_EQ(committed(), limit - 1);
+  r = m.check();
+  EXPECT_TRUE(r.ok()) << r.problems.front();
+}
+
 TEST_F(ExecTest, VforkChildExecReleasesTheParent) {
   Process parent = m.spawn("sh");
   auto child = parent.vfork();
