@@ -34,19 +34,30 @@ Result<Vma*> vma_to_resize(AddressSpace& mm, VirtAddr addr, std::uint64_t old_le
   return vma;
 }
 
-// move_page_tables(): moves every entry of [old_addr, old_addr + len) to new_addr.
+// move_page_tables(): moves every entry of [old_addr, old_addr + len) to new_addr,
+// an extent at a time: up to the next page-table boundary of either address
+// (get_extent()). move_ptes() flushes an extent's old range when it moved a present
+// entry.
 bool move_page_tables(AddressSpace& mm, VirtAddr old_addr, VirtAddr new_addr, std::uint64_t len) {
+  constexpr std::uint64_t kPmdSpan = hw::level_span(2);  // what one PTE table maps
   bool ok = true;
-  for_each_pte(mm, old_addr, old_addr + len, [&](VirtAddr va, hw::Pte& pte) {
-    hw::Pte* dst = pte_alloc(mm, new_addr + (va - old_addr));
-    if (dst == nullptr) {
-      ok = false;
-      return;
-    }
-    *dst = pte;
-    pte = 0;
-  });
-  mm.sys().mmu().flush_range(&mm, old_addr, old_addr + len);
+  for (std::uint64_t done = 0; done < len && ok;) {
+    const VirtAddr from = old_addr + done, to = new_addr + done;
+    const std::uint64_t extent = std::min({len - done, kPmdSpan - (from & (kPmdSpan - 1)), kPmdSpan - (to & (kPmdSpan - 1))});
+    bool present = false;
+    for_each_pte(mm, from, from + extent, [&](VirtAddr va, hw::Pte& pte) {
+      hw::Pte* dst = ok ? pte_alloc(mm, to + (va - from)) : nullptr;
+      if (dst == nullptr) {
+        ok = false;
+        return;
+      }
+      present |= hw::pte_present(pte);  // PROT_NONE entries too, as Linux's pte_present()
+      *dst = pte;
+      pte = 0;
+    });
+    if (present) mm.sys().mmu().flush_range(&mm, from, from + extent);
+    done += extent;
+  }
   return ok;
 }
 

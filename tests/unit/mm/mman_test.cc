@@ -94,6 +94,23 @@ TEST_F(MmanTest, MremapFixedPutsTheMappingWhereAsked) {
   EXPECT_EQ(maps_containing(p_.proc("maps"), x).end, 0u);
 }
 
+// move_ptes(): an extent (up to the next page-table boundary of either address) is
+// flushed only if it moved a present entry; 8 touched pages are 8 single-page flushes.
+TEST_F(MmanTest, MremapMoveFlushesOnlyWhatWasPresent) {
+  const VirtAddr x = 0x30000000, y = 0x40000000, z = 0x50000000;
+  ASSERT_TRUE(p_.mmap(x, 8 * P, kRW, kPrivAnon | kMapFixed, -1, 0).ok());
+  const auto s0 = m_.tlb_stats();
+  ASSERT_TRUE(p_.mremap(x, 8 * P, 8 * P, kMremapMaymove | kMremapFixed, y).ok());  // nothing mapped yet
+  EXPECT_EQ(m_.tlb_stats().page_flushes, s0.page_flushes);
+  EXPECT_EQ(m_.tlb_stats().flushes, s0.flushes);
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(p_.store<std::uint8_t>(y + i * P, 1).ok());
+  const auto s1 = m_.tlb_stats();
+  ASSERT_TRUE(p_.mremap(y, 8 * P, 8 * P, kMremapMaymove | kMremapFixed, z).ok());
+  EXPECT_EQ(m_.tlb_stats().page_flushes, s1.page_flushes + 8);
+  EXPECT_EQ(m_.tlb_stats().flushes, s1.flushes);
+  EXPECT_EQ(*p_.load<std::uint8_t>(z + 7 * P), 1u);
+}
+
 TEST_F(MmanTest, MremapShrinksInPlace) {
   auto a = p_.mmap(0, 4 * P, kRW, kPrivAnon, -1, 0);
   ASSERT_TRUE(a.ok());
