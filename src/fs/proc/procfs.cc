@@ -222,6 +222,17 @@ std::string vmstat_text(const mm::MemorySystem& sys) {
 
 namespace {
 
+// FDSize: the descriptor table's size, NR_OPEN_DEFAULT (64) until a descriptor beyond
+// it is allocated; then alloc_fdtable() sizes it for the highest one, in units of
+// 1 KiB of pointers (128 slots) rounded up to a power of two. It never shrinks.
+unsigned fd_table_size(const kern::Process& p) {
+  if (p.fds.size() <= 64) return 64;
+  std::uint64_t units = (p.fds.size() - 1) / 128 + 1;
+  std::uint64_t pow2 = 1;
+  while (pow2 < units) pow2 <<= 1;
+  return static_cast<unsigned>(pow2 * 128);
+}
+
 // get_task_state(): a zombie, a vfork parent (TASK_UNINTERRUPTIBLE in
 // wait_for_vfork_done()), a task asleep in a system call, or running.
 char task_state(const kern::Process& p, const ThreadState& t) {
@@ -236,6 +247,11 @@ StatusInfo status_info(const kern::Process& p, const ThreadState& t, const mm::M
   StatusInfo s;
   s.name = p.comm;
   s.state = task_state(p, t);
+  // task_state(): a zombie has given back its fs_struct and files_struct.
+  const bool zombie = p.state == kern::TaskState::zombie;
+  s.umask = p.umask;
+  s.has_umask = !zombie;
+  s.fd_size = zombie ? 0 : fd_table_size(p);
   s.tgid = s.pid = p.pid;
   s.ppid = p.ppid;
   s.pgid = s.sid = p.pid;

@@ -89,7 +89,7 @@ std::string format_status(const StatusInfo& s) {
   out.push_back('\n');
 
   // task_state()
-  fmt::format_to(it, "Umask:\t{:04o}\n", s.umask);
+  if (s.has_umask) fmt::format_to(it, "Umask:\t{:04o}\n", s.umask);
   fmt::format_to(it, "State:\t{}\n", task_state_name(s.state));
   fmt::format_to(it, "Tgid:\t{}\nNgid:\t{}\nPid:\t{}\nPPid:\t{}\nTracerPid:\t{}\n", s.tgid,
                  s.ngid, s.pid, s.ppid, s.tracer_pid);

@@ -15,6 +15,7 @@ namespace vmlab::proc {
 struct StatusInfo {
   std::string name;  // comm; a newline or backslash in it is escaped as Linux does
   unsigned umask = 022;
+  bool has_umask = true;  // a zombie has no fs_struct left: no Umask line
   char state = 'R';  // R S D T t X Z P I: the word comes from task_state_name()
   std::int64_t tgid = 1;
   std::int64_t ngid = 0;

@@ -410,6 +410,27 @@ TEST_F(ProcFsTest, StatusSignalLinesAndCapabilities) {
       << st;
 }
 
+// task_state(): FDSize is the descriptor table's size (64, then 128 once a descriptor
+// past 63 exists, and it never shrinks); a zombie has no files or fs left (FDSize 0,
+// no Umask line) and no mm (no Vm lines).
+TEST_F(ProcFsTest, FdSizeAndAZombiesStatus) {
+  EXPECT_NE(p_.proc("status").find("\nFDSize:\t64\n"), std::string::npos);
+  std::vector<int> fds;
+  while (fds.empty() || fds.back() < 64) fds.push_back(*p_.open("/dev/null", kORdonly));
+  EXPECT_NE(p_.proc("status").find("\nFDSize:\t128\n"), std::string::npos) << p_.proc("status");
+  for (int fd : fds) ASSERT_TRUE(p_.close(fd).ok());
+  EXPECT_NE(p_.proc("status").find("\nFDSize:\t128\n"), std::string::npos);
+
+  Process child = *p_.fork();
+  child.exit(0);
+  const std::string st = child.proc("status");
+  EXPECT_NE(st.find("\nState:\tZ (zombie)\n"), std::string::npos) << st;
+  EXPECT_NE(st.find("\nFDSize:\t0\n"), std::string::npos) << st;
+  EXPECT_EQ(st.find("Umask:"), std::string::npos) << st;
+  EXPECT_EQ(st.find("VmSize:"), std::string::npos) << st;
+  ASSERT_TRUE(p_.wait(child.pid()).ok());
+}
+
 TEST_F(ProcFsTest, MemAvailableIsSiMemAvailable) {
   // 64 MiB, one zone: min_free_kbytes = int_sqrt(65532 * 16) = 1023, so the watermarks
   // are min 255, low 255 + max(255 / 4, 16383 * 10 / 10000) = 318, high 381 pages.

@@ -41,6 +41,7 @@ TEST(GuestSyscalls, Signals) {
 // of every process of the user and has a limit that scales with the host's RAM).
 TEST(GuestSyscalls, ProcStatusSignalsAndStates) {
   const std::string want_but_sigq =
+      "Umask:\t0027\n"
       "State:\tR (running)\n"
       "SigPnd:\t0000000000004000\n"
       "ShdPnd:\t0000000000000001\n"

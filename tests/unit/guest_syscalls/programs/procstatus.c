@@ -1,4 +1,4 @@
-// What /proc/PID/status and /proc/PID/stat show of a task's signals and state: a
+// What /proc/PID/status and /proc/PID/stat show of a task's umask, signals and state: a
 // handler, an ignored signal, two blocked ones left pending (one sent to the process
 // with kill(), one to the thread with tgkill()), a child asleep in read() and a vfork
 // parent waiting for its child. The same source runs natively on the host kernel, and
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -62,6 +63,7 @@ int main(void) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  umask(027);
 
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -75,7 +77,7 @@ int main(void) {
   sigprocmask(SIG_BLOCK, &block, NULL);
   kill(getpid(), SIGHUP);                                     // to the process: ShdPnd
   syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), SIGTERM);  // to the thread: SigPnd
-  show_status("self", "State SigQ SigPnd ShdPnd SigBlk SigIgn SigCgt");
+  show_status("self", "Umask State SigQ SigPnd ShdPnd SigBlk SigIgn SigCgt");
   show_stat();
 
   // A child blocked in read() on an empty pipe sleeps: S.
