@@ -125,6 +125,7 @@ Result<int> Kernel::fork(Process& parent) {
 
   auto p = std::make_unique<Process>();
   p->pid = alloc_pid();
+  p->start_time_ns = sys_.clock_ns();  // start_boottime, for stat's starttime
   p->ppid = parent.pid;
   p->comm = parent.comm;
   p->set_mm(std::move(child_mm));
@@ -146,6 +147,7 @@ Result<int> Kernel::vfork(Process& parent) {
   // parent waits until the child execs or exits.
   auto p = std::make_unique<Process>();
   p->pid = alloc_pid();
+  p->start_time_ns = sys_.clock_ns();  // start_boottime, for stat's starttime
   p->ppid = parent.pid;
   p->comm = parent.comm;
   p->set_mm(parent.mm);

@@ -57,6 +57,7 @@ Process* Kernel::find(int pid) {
 Process& Kernel::spawn(std::string_view comm) {
   auto p = std::make_unique<Process>();
   p->pid = alloc_pid();
+  p->start_time_ns = sys_.clock_ns();  // start_boottime, for stat's starttime
   p->ppid = 1;
   p->comm = std::string(comm.substr(0, 15));
   p->set_mm(std::make_shared<mm::AddressSpace>(sys_, config_.layout));

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "api/machine_state.h"
+#include "kernel/kernel.h"
 #include "unit/mm/test_util.h"
 
 namespace vmlab {
@@ -269,6 +271,27 @@ TEST_F(ProcFsTest, StatFaultFields) {
   EXPECT_EQ(test::stat_num(stat, 11), child_min);
   EXPECT_EQ(test::stat_num(stat, 12), 0u);
   EXPECT_EQ(test::stat_num(stat, 13), 0u);
+}
+
+// starttime (22) is the clock ticks since boot when the process was made; wchan (35)
+// is 1 for a task that is not running (asleep, or a zombie).
+TEST_F(ProcFsTest, StatStartTimeAndWchan) {
+  EXPECT_EQ(test::stat_num(p_.proc("stat"), 22), 0u);  // spawned at boot
+  EXPECT_EQ(test::stat_num(p_.proc("stat"), 35), 0u);
+  for (int round = 0; round < 12; ++round) {  // 49152 faults of virtual time
+    auto a = p_.mmap(0, 16 * MiB, kRW, kPrivAnon, -1, 0);
+    ASSERT_TRUE(a.ok());
+    for (VirtAddr va = *a; va < *a + 16 * MiB; va += P) ASSERT_TRUE(p_.store<std::uint8_t>(va, 1).ok());
+    ASSERT_TRUE(p_.munmap(*a, 16 * MiB).ok());
+  }
+  const std::string uptime = *m_.state().kernel.proc_text("/proc/uptime", nullptr);
+  const std::uint64_t ticks = std::stoull(uptime) * 100 + std::stoull(uptime.substr(uptime.find('.') + 1));
+  ASSERT_GT(ticks, 0u) << uptime;
+  Process child = *p_.fork();
+  EXPECT_EQ(test::stat_num(child.proc("stat"), 22), ticks);
+  child.exit(0);
+  EXPECT_EQ(test::stat_num(child.proc("stat"), 35), 1u);
+  ASSERT_TRUE(p_.wait(child.pid()).ok());
 }
 
 TEST_F(ProcFsTest, MajorFaultOfAnUncachedPage) {
