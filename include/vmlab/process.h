@@ -106,6 +106,12 @@ class Process {
   // waitpid(child, WNOHANG): child -1 for any.
   Result<WaitStatus> wait(int child = -1);
 
+  // The CPU this process's loads, stores and system calls run on (0 at first; a forked
+  // child starts on its parent's): its TLBs are the ones filled, and the ones a
+  // shootdown must reach. Moving leaves the old CPU's entries cached, as a migration
+  // does. Throws std::out_of_range for a CPU the machine does not have.
+  void run_on(unsigned cpu);
+
   // /proc/PID/<file>: "maps", "smaps", "smaps_rollup", "status", "stat", "statm".
   std::string proc(std::string_view file) const;
   // A "Name: value kB" field of /proc/PID/status, in kB (e.g. "VmRSS").

@@ -23,8 +23,15 @@ kern::Process& runnable(detail::MachineState* m, int pid) {
 
 Process::Process(detail::MachineState* m, int pid) : m_(m), pid_(pid) {
   kern::Process& p = m->proc(pid);
-  mru_ = &m->mmu.cpu(0).mru;
+  mru_ = &m->mmu.cpu(p.cpu).mru;
   mm_id_ = &p.mm_id;
+}
+
+void Process::run_on(unsigned cpu) {
+  if (cpu >= m_->mmu.cpu_count()) throw std::out_of_range("vmlab: no CPU " + std::to_string(cpu));
+  kern::Process& p = runnable(m_, pid_);
+  m_->kernel.switch_to(p, cpu);
+  mru_ = &m_->mmu.cpu(cpu).mru;
 }
 
 bool Process::alive() const {
@@ -41,11 +48,13 @@ int Process::exit_status() const {
 SigInfo Process::access_slow(VirtAddr va, void* buf, std::size_t len, bool write) {
   kern::Process& p = runnable(m_, pid_);
   auto* bytes = static_cast<std::uint8_t*>(buf);
-  hw::Cpu& cpu = m_->mmu.cpu(0);
+  const unsigned on = p.cpu;
+  hw::Cpu& cpu = m_->mmu.cpu(on);
+  mru_ = &cpu.mru;
   // Translates the page of `a`, taking the faults the access raises; a second fault in
   // a row on the same access means the handler could not resolve it (it raised a signal).
   auto translate = [&](VirtAddr a, hw::Translation& t) -> SigInfo {
-    m_->kernel.switch_to(p, 0);
+    m_->kernel.switch_to(p, on);
     t = m_->mmu.translate_data(cpu, a, write);
     for (int attempt = 0; !t.ok(); ++attempt) {
       if (attempt == 3) throw std::logic_error("vmlab: a resolved fault did not make the page accessible");

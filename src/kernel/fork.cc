@@ -133,6 +133,7 @@ Result<int> Kernel::fork(Process& parent) {
   p->cwd = parent.cwd;
   p->exe = parent.exe;
   p->umask = parent.umask;
+  p->cpu = parent.cpu;  // sched_fork(): the parent's CPU
   p->uid = parent.uid;
   p->gid = parent.gid;
   const int pid = p->pid;
@@ -157,6 +158,7 @@ Result<int> Kernel::vfork(Process& parent) {
   p->cwd = parent.cwd;
   p->exe = parent.exe;
   p->umask = parent.umask;
+  p->cpu = parent.cpu;  // sched_fork(): the parent's CPU
   p->uid = parent.uid;
   p->gid = parent.gid;
   const int pid = p->pid;

@@ -99,6 +99,7 @@ Process& Kernel::spawn(std::string_view comm) {
 }
 
 void Kernel::switch_to(Process& p, unsigned cpu) {
+  p.cpu = cpu;  // task_cpu()
   sys_.mmu().switch_to(sys_.mmu().cpu(cpu), p.mm.get(), p.mm->pgd);
 }
 

@@ -129,7 +129,7 @@ class Kernel {
   // A user-mode access the MMU refused: runs the fault handler for the process and
   // accounts the fault. The signal it raises, if any, has not been delivered.
   SigInfo user_fault(Process& p, VirtAddr addr, hw::AccessType type, unsigned error_code);
-  // Makes CPU `cpu` run the process's address space.
+  // Makes CPU `cpu` run the process (and its address space): it is task_cpu() from now.
   void switch_to(Process& p, unsigned cpu);
 
   // Host-side helpers for tools and tests (no process involved).

@@ -36,6 +36,7 @@ struct Process {
   std::uint32_t umask = 022;                  // applied to the modes of files it creates
   std::uint32_t uid = 1000, gid = 1000;
   std::uint64_t start_time_ns = 0;
+  unsigned cpu = 0;                           // task_cpu(): the CPU it runs on (stat's processor)
 
   // Counted as mm_account_fault() does: resolved faults only.
   std::uint64_t min_flt = 0, maj_flt = 0;

@@ -1,5 +1,5 @@
 // The kernel's own accesses to user memory (copy_to_user(), copy_from_user()): through
-// the MMU of CPU 0 like the process's accesses, taking page faults for it; where the
+// the MMU of the CPU the process runs on, like the process's accesses, taking page faults for it; where the
 // process would get a signal, the system call gets EFAULT instead.
 #include <algorithm>
 #include <cstring>
@@ -12,8 +12,8 @@ namespace {
 // Translates one page for the kernel, faulting as needed. kNoPfn: EFAULT.
 Pfn translate_for(Kernel& k, Process& p, VirtAddr va, bool write) {
   hw::Mmu& mmu = k.sys().mmu();
-  hw::Cpu& cpu = mmu.cpu(0);
-  k.switch_to(p, 0);
+  hw::Cpu& cpu = mmu.cpu(p.cpu);
+  k.switch_to(p, p.cpu);
   for (int attempt = 0; attempt < 4; ++attempt) {
     hw::Translation t = mmu.translate_data(cpu, va, write);
     if (t.ok()) return t.pfn;

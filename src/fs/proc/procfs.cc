@@ -311,6 +311,7 @@ std::string stat_text(const kern::Process& p, const ThreadState& t, const mm::Me
   s.comm = p.comm;
   s.state = task_state(p, t);
   s.wchan = s.state == 'R' ? 0 : 1;  // !task_is_running(): asleep, or a zombie
+  s.processor = p.cpu;
   s.starttime = p.start_time_ns / 10000000;  // clock ticks (USER_HZ 100) after boot
   s.utime = t.utime;
   s.stime = t.stime;

@@ -40,6 +40,7 @@ std::vector<MapsLine> parse_maps(const std::string& text) {
 Runner::Runner(const RunConfig& rc) : rc_(rc), model_(rc.contents), rng_(rc.seed) {
   MachineConfig mc;
   mc.ram_bytes = 256 * MiB;
+  mc.cpus = 2;  // processes move between them: every shootdown must reach the other CPU
   mc.contents = rc.contents;
   mc.zero_page = rc.zero_page;
   m_ = std::make_unique<Machine>(mc);
@@ -280,6 +281,13 @@ bool Runner::full_scan() {
 
 bool Runner::one_step() {
   const int pid = pick_pid();
+  // A migration now and then: the old CPU keeps what it cached, and the checker after
+  // every step compares both CPUs' TLBs with the page tables.
+  if (u(0, 9) == 0) {
+    const unsigned cpu = static_cast<unsigned>(u(0, 1));
+    log(fmt::format("pid {} runs on cpu {}", pid, cpu));
+    handle(pid).run_on(cpu);
+  }
   const bool crowded = model_.proc(pid).pages.size() > kManyPages;
   const unsigned r = static_cast<unsigned>(u(0, 999));
   if (r < 200) return op_load(pid);
