@@ -3,9 +3,13 @@
 // that CPU would go on reading (or writing) a frame the page no longer maps.
 #include <gtest/gtest.h>
 
+#include <sstream>
+#include <stdexcept>
+
 #include "api/machine_state.h"
 #include "hw/mmu.h"
 #include "kernel/checker.h"
+#include "vmlab/machine.h"
 #include "vmlab/mman.h"
 
 namespace vmlab {
@@ -112,6 +116,43 @@ TEST_F(TlbShootdownTest, MadvColdClearsReferencedAndFlushes) {
   EXPECT_FALSE(cached(1, a));
   access(1, a, hw::AccessType::read);  // the walk sets the accessed bit again
   EXPECT_EQ(referenced(), 4u);
+}
+
+}  // namespace
+}  // namespace vmlab
+
+namespace vmlab {
+namespace {
+
+// Process::run_on(): the accesses fill the chosen CPU's TLBs; stat's processor field
+// (39) follows; a forked child starts on its parent's CPU.
+TEST(RunOn, AccessesRunOnTheChosenCpu) {
+  MachineConfig c;
+  c.ram_bytes = 64 * MiB;
+  c.cpus = 2;
+  Machine m(c);
+  Process p = m.spawn("mover");
+  auto a = p.mmap(0, kPageSize, kProtRead | kProtWrite, kMapPrivate | kMapAnonymous, -1, 0);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(p.store<std::uint8_t>(*a, 1).ok());
+  const auto cpu1 = m.tlb_stats(1);
+  EXPECT_EQ(cpu1.l1d_hits + cpu1.l1d_misses, 0u);
+  p.run_on(1);
+  EXPECT_EQ(*p.load<std::uint8_t>(*a), 1u);
+  EXPECT_EQ(m.tlb_stats(1).l1d_misses, 1u);  // a walk on CPU 1
+  EXPECT_EQ(*p.load<std::uint8_t>(*a), 1u);
+  EXPECT_EQ(m.tlb_stats(1).l1d_hits, 1u);
+  auto field = [](const std::string& stat, int n) {
+    std::istringstream in(stat.substr(stat.rfind(')') + 2));
+    std::string f;
+    for (int i = 3; i <= n; ++i) in >> f;
+    return f;
+  };
+  EXPECT_EQ(field(p.proc("stat"), 39), "1");
+  Process child = *p.fork();
+  EXPECT_EQ(field(child.proc("stat"), 39), "1");
+  EXPECT_THROW(p.run_on(2), std::out_of_range);
+  EXPECT_TRUE(m.check().ok());
 }
 
 }  // namespace
