@@ -75,7 +75,6 @@ class Machine {
   // Observers: called for every event the kernel emits.
   void subscribe(std::function<void(const obs::Event&)> fn);
 
-  // TLB statistics of a CPU, summed over its TLBs where named so.
   // One CPU's TLB counters. `flushes` counts whole-TLB flushes, `page_flushes` the
   // single-page invalidations that found an entry (both of the L1 data TLB).
   struct TlbStats {

@@ -139,6 +139,8 @@ struct StackCharge {
     pages += more;
     return true;
   }
+  // The stack VMA (VM_ACCOUNT) holds the charge from now on.
+  void hand_over() { pages = 0; }
 };
 
 }  // namespace
@@ -311,7 +313,7 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
     kill(p, Signal::sigsegv);
     return Errno::fault;
   }
-  charged.pages = 0;  // the stack VMA holds the charge now (VM_ACCOUNT)
+  charged.hand_over();
   mm.account_vm(stack->flags, pages);
   mm::vma_link(mm, std::move(stack));
   mm.start_stack = image->sp;

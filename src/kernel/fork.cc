@@ -123,19 +123,8 @@ Result<int> Kernel::fork(Process& parent) {
   mm.hiwater_rss = mm.rss_pages();
   mm.hiwater_vm = mm.total_vm;
 
-  auto p = std::make_unique<Process>();
-  p->pid = alloc_pid();
-  p->start_time_ns = sys_.clock_ns();  // start_boottime, for stat's starttime
-  p->ppid = parent.pid;
-  p->comm = parent.comm;
+  auto p = copy_process(parent);
   p->set_mm(std::move(child_mm));
-  p->fds = parent.fds;
-  p->cwd = parent.cwd;
-  p->exe = parent.exe;
-  p->umask = parent.umask;
-  p->cpu = parent.cpu;  // sched_fork(): the parent's CPU
-  p->uid = parent.uid;
-  p->gid = parent.gid;
   const int pid = p->pid;
   parent.children.push_back(pid);
   procs_.emplace(pid, std::move(p));
@@ -143,24 +132,31 @@ Result<int> Kernel::fork(Process& parent) {
   return pid;
 }
 
-Result<int> Kernel::vfork(Process& parent) {
-  // CLONE_VM | CLONE_VFORK: the child runs in the parent's address space and the
-  // parent waits until the child execs or exits.
+std::unique_ptr<Process> Kernel::copy_process(const Process& parent) {
   auto p = std::make_unique<Process>();
   p->pid = alloc_pid();
   p->start_time_ns = sys_.clock_ns();  // start_boottime, for stat's starttime
   p->ppid = parent.pid;
   p->comm = parent.comm;
-  p->set_mm(parent.mm);
-  ++p->mm->users;
-  p->vforked = true;
+  // dup_fd(): the child's table is sized for the parent's highest open descriptor.
   p->fds = parent.fds;
+  while (!p->fds.empty() && !p->fds.back()) p->fds.pop_back();
   p->cwd = parent.cwd;
   p->exe = parent.exe;
   p->umask = parent.umask;
   p->cpu = parent.cpu;  // sched_fork(): the parent's CPU
   p->uid = parent.uid;
   p->gid = parent.gid;
+  return p;
+}
+
+Result<int> Kernel::vfork(Process& parent) {
+  // CLONE_VM | CLONE_VFORK: the child runs in the parent's address space and the
+  // parent waits until the child execs or exits.
+  auto p = copy_process(parent);
+  p->set_mm(parent.mm);
+  ++p->mm->users;
+  p->vforked = true;
   const int pid = p->pid;
   parent.children.push_back(pid);
   parent.state = TaskState::vfork_waiting;

@@ -153,6 +153,9 @@ class Kernel {
   Result<fs::WalkResult> walk_at(const Process& p, int dirfd, std::string_view path, unsigned flags);
   void setup_mounts();
   void release_mm(Process& p);
+  // copy_process(): a child's record, with what fork and vfork both copy from the
+  // parent (all but the address space).
+  std::unique_ptr<Process> copy_process(const Process& parent);
   void do_exit(Process& p, int wait_status);
   void close_all(Process& p);
   int alloc_pid() { return next_pid_++; }

@@ -19,6 +19,10 @@ namespace vmlab::kern {
 
 enum class TaskState : std::uint8_t { running, vfork_waiting, zombie };
 
+// nsec_to_clock_t(): the clock ticks (USER_HZ 100) times(), /proc/PID/stat and
+// SIGCHLD's siginfo count in.
+constexpr std::int64_t nsec_to_clock_t(std::uint64_t ns) { return static_cast<std::int64_t>(ns / 10000000ULL); }
+
 struct Process {
   int pid = 0;
   int ppid = 0;

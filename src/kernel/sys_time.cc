@@ -172,10 +172,9 @@ std::int64_t sys_getrusage(SysCtx& c, const SysArgs& a) {
 // times(): clock ticks (USER_HZ 100); the result is jiffies as clock ticks, jiffies
 // starting five minutes before their 32-bit wrap (INITIAL_JIFFIES).
 std::int64_t sys_times(SysCtx& c, const SysArgs& a) {
-  auto ticks = [](std::uint64_t ns) { return static_cast<std::int64_t>(ns / 10000000ULL); };
   if (a[0] != 0) {
-    const std::int64_t tms[4] = {ticks(c.t.utime_ns), ticks(c.t.stime_ns), ticks(c.t.cutime_ns),
-                                 ticks(c.t.cstime_ns)};
+    const std::int64_t tms[4] = {nsec_to_clock_t(c.t.utime_ns), nsec_to_clock_t(c.t.stime_ns),
+                                 nsec_to_clock_t(c.t.cutime_ns), nsec_to_clock_t(c.t.cstime_ns)};
     if (!put_user(c.k, c.p, a[0], tms)) return err(Errno::fault);
   }
   constexpr std::uint64_t kHz = 250;

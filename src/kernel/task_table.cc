@@ -36,7 +36,6 @@ namespace {
 
 constexpr int kSigchld = 17;
 
-std::int64_t ticks(std::uint64_t ns) { return static_cast<std::int64_t>(ns / 10000000ULL); }  // USER_HZ 100
 
 }  // namespace
 
@@ -165,8 +164,8 @@ void TaskTable::exit_notify(Task& t) {
     info.code = kCldExited;
     info.status = (status >> 8) & 0xff;
   }
-  info.utime = ticks(t.utime_ns + t.cutime_ns);
-  info.stime = ticks(t.stime_ns + t.cstime_ns);
+  info.utime = nsec_to_clock_t(t.utime_ns + t.cutime_ns);
+  info.stime = nsec_to_clock_t(t.stime_ns + t.cstime_ns);
   const SigAction& chld = parent->actions[kSigchld];
   bool autoreap = false;
   int sig = t.exit_signal;

@@ -1,6 +1,6 @@
 // The kernel's own accesses to user memory (copy_to_user(), copy_from_user()): through
-// the MMU of the CPU the process runs on, like the process's accesses, taking page faults for it; where the
-// process would get a signal, the system call gets EFAULT instead.
+// the MMU of the CPU the process runs on, like the process's accesses, taking page
+// faults for it; where the process would get a signal, the system call gets EFAULT.
 #include <algorithm>
 #include <cstring>
 

@@ -88,7 +88,8 @@ FaultResult do_anonymous_page(Fault& f) {
   if (pfn == kNoPfn) return oom();
   // Writable and dirty only in a writable VMA: without the zero page, a read fault in
   // a read-only one maps a clean page (smaps: Private_Clean).
-  *f.pte = (f.vma.flags & VM_WRITE) ? writable_entry(f.vma, pfn) : hw::pfn_pte(pfn, vm_page_prot(f.vma.flags, false));
+  *f.pte = (f.vma.flags & VM_WRITE) ? writable_entry(f.vma, pfn)
+                                     : hw::pfn_pte(pfn, vm_page_prot(f.vma.flags, false));
   f.mm.add_rss(RssKind::anon, 1);
   return resolved(FaultKind::demand_zero);
 }

@@ -43,7 +43,8 @@ bool move_page_tables(AddressSpace& mm, VirtAddr old_addr, VirtAddr new_addr, st
   bool ok = true;
   for (std::uint64_t done = 0; done < len && ok;) {
     const VirtAddr from = old_addr + done, to = new_addr + done;
-    const std::uint64_t extent = std::min({len - done, kPmdSpan - (from & (kPmdSpan - 1)), kPmdSpan - (to & (kPmdSpan - 1))});
+    const std::uint64_t extent =
+        std::min({len - done, kPmdSpan - (from & (kPmdSpan - 1)), kPmdSpan - (to & (kPmdSpan - 1))});
     bool present = false;
     for_each_pte(mm, from, from + extent, [&](VirtAddr va, hw::Pte& pte) {
       hw::Pte* dst = ok ? pte_alloc(mm, to + (va - from)) : nullptr;

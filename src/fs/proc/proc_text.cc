@@ -68,6 +68,7 @@ std::string mounts_text(const fs::Vfs& vfs) {
 // of the same user (the ucounts' RLIMIT_SIGPENDING count).
 proc::ThreadState thread_state(Kernel& k, TaskTable* tasks, const Process& p) {
   proc::ThreadState s;
+  s.pgid = s.sid = p.pid;  // a process of the C++ API leads its own group and session
   const mm::MemorySystem& sys = k.sys();
   Task* t = tasks != nullptr ? tasks->find(p.pid) : nullptr;
   if (t == nullptr) {
@@ -87,11 +88,12 @@ proc::ThreadState thread_state(Kernel& k, TaskTable* tasks, const Process& p) {
     if (handler == kSigIgn) s.sig_ign |= sig_bit(sig);
     else if (handler != kSigDfl) s.sig_cgt |= sig_bit(sig);
   }
-  constexpr std::uint64_t kNsPerTick = 10000000;  // USER_HZ 100
-  s.utime = t->utime_ns / kNsPerTick;
-  s.stime = t->stime_ns / kNsPerTick;
-  s.cutime = static_cast<std::int64_t>(t->cutime_ns / kNsPerTick);
-  s.cstime = static_cast<std::int64_t>(t->cstime_ns / kNsPerTick);
+  s.utime = static_cast<std::uint64_t>(nsec_to_clock_t(t->utime_ns));
+  s.stime = static_cast<std::uint64_t>(nsec_to_clock_t(t->stime_ns));
+  s.cutime = nsec_to_clock_t(t->cutime_ns);
+  s.cstime = nsec_to_clock_t(t->cstime_ns);
+  s.pgid = t->pgid;
+  s.sid = t->sid;
   s.nvcsw = t->nvcsw;
   s.nivcsw = t->nivcsw;
   s.exit_signal = t->exit_signal;

@@ -254,7 +254,8 @@ StatusInfo status_info(const kern::Process& p, const ThreadState& t, const mm::M
   s.fd_size = zombie ? 0 : fd_table_size(p);
   s.tgid = s.pid = p.pid;
   s.ppid = p.ppid;
-  s.pgid = s.sid = p.pid;
+  s.pgid = t.pgid;
+  s.sid = t.sid;
   s.uid = {p.uid, p.uid, p.uid, p.uid};
   s.gid = {p.gid, p.gid, p.gid, p.gid};
   // cap_full(): CAP_LAST_CAP 40; a user other than root has no permitted set.
@@ -312,7 +313,7 @@ std::string stat_text(const kern::Process& p, const ThreadState& t, const mm::Me
   s.state = task_state(p, t);
   s.wchan = s.state == 'R' ? 0 : 1;  // !task_is_running(): asleep, or a zombie
   s.processor = p.cpu;
-  s.starttime = p.start_time_ns / 10000000;  // clock ticks (USER_HZ 100) after boot
+  s.starttime = static_cast<std::uint64_t>(kern::nsec_to_clock_t(p.start_time_ns));
   s.utime = t.utime;
   s.stime = t.stime;
   s.cutime = t.cutime;
@@ -323,7 +324,8 @@ std::string stat_text(const kern::Process& p, const ThreadState& t, const mm::Me
   s.sigcatch = t.sig_cgt;
   s.exit_signal = t.exit_signal;
   s.ppid = p.ppid;
-  s.pgrp = s.session = p.pid;
+  s.pgrp = t.pgid;
+  s.session = t.sid;
   s.flags = sys.config().aslr ? 0x400000 : 0;  // PF_RANDOMIZE
   s.minflt = p.min_flt;
   s.cminflt = p.cmin_flt;

@@ -24,7 +24,8 @@ namespace vmlab::proc {
 
 // What /proc shows of a process's one thread beyond its address space: its signal
 // sets, RLIMIT_SIGPENDING and the queued signals of its user (SigQ), CPU times in
-// clock ticks, context switches, and whether it sleeps in a system call. The guest
+// clock ticks, context switches, its process group and session, and whether it sleeps
+// in a system call. The guest
 // runtime's tasks have all of these; a process of the C++ API runs no thread of its
 // own and shows the defaults with the machine's initial SIGPENDING limit.
 struct ThreadState {
@@ -34,6 +35,7 @@ struct ThreadState {
   std::int64_t cutime = 0, cstime = 0;
   std::uint64_t nvcsw = 0, nivcsw = 0;
   int exit_signal = 17;  // SIGCHLD
+  int pgid = 0, sid = 0;  // process group and session
   bool sleeping = false;
 };
 

@@ -434,7 +434,7 @@ TEST_F(ProcFsTest, StatusSignalLinesAndCapabilities) {
 }
 
 // task_state(): FDSize is the descriptor table's size (64, then 128 once a descriptor
-// past 63 exists, and it never shrinks); a zombie has no files or fs left (FDSize 0,
+// past 63 exists, and it never shrinks; a child's starts from what is open); a zombie has no files or fs left (FDSize 0,
 // no Umask line) and no mm (no Vm lines).
 TEST_F(ProcFsTest, FdSizeAndAZombiesStatus) {
   EXPECT_NE(p_.proc("status").find("\nFDSize:\t64\n"), std::string::npos);
@@ -443,6 +443,11 @@ TEST_F(ProcFsTest, FdSizeAndAZombiesStatus) {
   EXPECT_NE(p_.proc("status").find("\nFDSize:\t128\n"), std::string::npos) << p_.proc("status");
   for (int fd : fds) ASSERT_TRUE(p_.close(fd).ok());
   EXPECT_NE(p_.proc("status").find("\nFDSize:\t128\n"), std::string::npos);
+  // dup_fd(): a child's table is sized for the descriptors open at fork (0 to 2).
+  Process small = *p_.fork();
+  EXPECT_NE(small.proc("status").find("\nFDSize:\t64\n"), std::string::npos) << small.proc("status");
+  small.exit(0);
+  ASSERT_TRUE(p_.wait(small.pid()).ok());
 
   Process child = *p_.fork();
   child.exit(0);

@@ -48,8 +48,11 @@ TEST(GuestSyscalls, ProcStatusSignalsAndStates) {
       "SigBlk:\t0000000000004001\n"
       "SigIgn:\t0000000000000800\n"
       "SigCgt:\t0000000000000200\n"
-      "stat: state R signal 16384 blocked 16385 sigignore 2048 sigcatch 512 exit_signal 17\n"
+      "stat: state R signal 16384 blocked 16385 sigignore 2048 sigcatch 512 wchan 0 exit_signal 17\n"
+      "process group and session as expected: yes\n"
       "child in read(): State:\tS (sleeping)\n"
+      "stat: state S signal 0 blocked 16385 sigignore 2048 sigcatch 512 wchan 1 exit_signal 17\n"
+      "process group and session as expected: yes\n"
       "vfork parent: State:\tD (disk sleep)\n";
   const auto drop_sigq = [](std::string s) {
     const auto at = s.find("SigQ:");

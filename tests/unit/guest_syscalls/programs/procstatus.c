@@ -1,6 +1,7 @@
 // What /proc/PID/status and /proc/PID/stat show of a task's umask, signals and state: a
 // handler, an ignored signal, two blocked ones left pending (one sent to the process
-// with kill(), one to the thread with tgkill()), a child asleep in read() and a vfork
+// with kill(), one to the thread with tgkill()), the process group and session, a
+// child asleep in read() (in its parent's group) and a vfork
 // parent waiting for its child. The same source runs natively on the host kernel, and
 // the test compares the two outputs line for line.
 #define _GNU_SOURCE
@@ -36,11 +37,27 @@ static void show_status(const char* who, const char* names) {
   fclose(f);
 }
 
-// Fields 3 (state), 31 to 34 (signal, blocked, sigignore, sigcatch) and 38
-// (exit_signal) of /proc/self/stat.
-static void show_stat(void) {
-  char buf[1024];
-  FILE* f = fopen("/proc/self/stat", "r");
+// The value of a "Name:\tN" line of /proc/<who>/status.
+static long status_value(const char* who, const char* name) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%s/status", who);
+  FILE* f = fopen(path, "r");
+  if (!f) exit(1);
+  long v = -1;
+  const size_t n = strlen(name);
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, name, n) == 0 && line[n] == ':') v = strtol(line + n + 1, NULL, 10);
+  fclose(f);
+  return v;
+}
+
+// Fields 3 (state), 31 to 34 (signal, blocked, sigignore, sigcatch), 35 (wchan) and
+// 38 (exit_signal) of /proc/<who>/stat; whether fields 5 and 6 (pgrp, session) and
+// status's NSpgid and NSsid are the process group and session `pgrp` and `sid`.
+static void show_stat(const char* who, long pgrp, long sid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%s/stat", who);
+  FILE* f = fopen(path, "r");
   if (!f || !fgets(buf, sizeof buf, f)) exit(1);
   fclose(f);
   char* p = strrchr(buf, ')') + 2;  // after "pid (comm) "
@@ -48,8 +65,11 @@ static void show_stat(void) {
   int n = 0;
   for (char* tok = strtok(p, " \n"); tok && n < 64; tok = strtok(NULL, " \n")) fields[n++] = tok;
   // fields[0] is field 3.
-  printf("stat: state %s signal %s blocked %s sigignore %s sigcatch %s exit_signal %s\n", fields[0], fields[28],
-         fields[29], fields[30], fields[31], fields[35]);
+  printf("stat: state %s signal %s blocked %s sigignore %s sigcatch %s wchan %s exit_signal %s\n", fields[0],
+         fields[28], fields[29], fields[30], fields[31], fields[32], fields[35]);
+  const int same = atol(fields[2]) == pgrp && atol(fields[3]) == sid && status_value(who, "NSpgid") == pgrp &&
+                   status_value(who, "NSsid") == sid;
+  printf("process group and session as expected: %s\n", same ? "yes" : "no");
 }
 
 int main(void) {
@@ -78,7 +98,7 @@ int main(void) {
   kill(getpid(), SIGHUP);                                     // to the process: ShdPnd
   syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), SIGTERM);  // to the thread: SigPnd
   show_status("self", "Umask State SigQ SigPnd ShdPnd SigBlk SigIgn SigCgt");
-  show_stat();
+  show_stat("self", getpgrp(), getsid(0));
 
   // A child blocked in read() on an empty pipe sleeps: S.
   int fds[2];
@@ -96,6 +116,7 @@ int main(void) {
   snprintf(who, sizeof who, "%d", child);
   printf("child in read(): ");
   show_status(who, "State");
+  show_stat(who, getpgrp(), getsid(0));  // its parent's group and session
   write(fds[1], "x", 1);
   int status;
   waitpid(child, &status, 0);
