@@ -160,92 +160,6 @@ Record run_vmlab(const Case& c, const MachineConfig& config) {
   }
 }
 
-std::optional<FidelityOptions> parse_fidelity_args(int argc, char** argv, std::ostream& out, std::ostream& err,
-                                                   int& exit_code) {
-  FidelityOptions o;
-  bool cases_given = false;
-  auto need = [&](int& i, const std::string& flag) -> const char* {
-    if (i + 1 >= argc) {
-      err << "vmlab fidelity: " << flag << " needs a value\n";
-      return nullptr;
-    }
-    return argv[++i];
-  };
-  auto number = [&](const char* s, std::uint64_t& v) {
-    try {
-      std::size_t pos = 0;
-      v = std::stoull(s, &pos, 0);
-      return pos == std::string(s).size();
-    } catch (...) {
-      return false;
-    }
-  };
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const char* v = nullptr;
-    if (a == "-h" || a == "--help") {
-      out << "usage: vmlab fidelity [--cases DIR|FILE] [--random N] [--seed S] [--filter TEXT]\n"
-             "                      [--runner PATH] [--dump DIR] [--save-random DIR] [--set key=value] [-v]\n"
-             "Runs fidelity cases on the host kernel and on vmlab and prints every difference.\n";
-      exit_code = 0;
-      return std::nullopt;
-    } else if (a == "--cases") {
-      if (!(v = need(i, a))) break;
-      o.cases = v;
-      cases_given = true;
-    } else if (a == "--random") {
-      if (!(v = need(i, a))) break;
-      if (!number(v, o.random)) {
-        err << "vmlab fidelity: --random needs a number\n";
-        exit_code = 2;
-        return std::nullopt;
-      }
-    } else if (a == "--seed") {
-      if (!(v = need(i, a))) break;
-      if (!number(v, o.seed)) {
-        err << "vmlab fidelity: --seed needs a number\n";
-        exit_code = 2;
-        return std::nullopt;
-      }
-    } else if (a == "--filter") {
-      if (!(v = need(i, a))) break;
-      o.filter = v;
-    } else if (a == "--runner") {
-      if (!(v = need(i, a))) break;
-      o.native_runner = v;
-    } else if (a == "--dump") {
-      if (!(v = need(i, a))) break;
-      o.dump_dir = v;
-    } else if (a == "--save-random") {
-      if (!(v = need(i, a))) break;
-      o.save_random_dir = v;
-    } else if (a == "--set") {
-      if (!(v = need(i, a))) break;
-      o.config_overrides.push_back(v);
-    } else if (a == "-v" || a == "--verbose") {
-      o.verbose = true;
-    } else {
-      err << "vmlab fidelity: unknown argument " << a << "\n";
-      exit_code = 2;
-      return std::nullopt;
-    }
-    if (v == nullptr && a != "-v" && a != "--verbose") {
-    }
-  }
-  if (argc > 1 && std::string(argv[argc - 1]).rfind("--", 0) == 0) {
-    const std::string last = argv[argc - 1];
-    if (last == "--cases" || last == "--random" || last == "--seed" || last == "--filter" || last == "--runner" ||
-        last == "--dump" || last == "--save-random" || last == "--set") {
-      exit_code = 2;
-      return std::nullopt;
-    }
-  }
-  // --random alone runs only the random cases; add --cases to run both.
-  if (o.random > 0 && !cases_given) o.run_corpus = false;
-  if (o.cases.empty()) o.cases = default_cases_dir();
-  return o;
-}
-
 int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err) {
   std::vector<Case> cases;
   try {
@@ -289,6 +203,13 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
     return 2;
   }
   const std::string tmp = tmpl;
+  // A build leaves the host with much dirty page cache. While the flusher writes that
+  // back it takes the cases' fresh dirty pages as well, cleaning them and locking them
+  // under a fault (fault-around skips a locked page): start from a written-back disk.
+  if (const int fd = ::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+    ::syncfs(fd);
+    ::close(fd);
+  }
   // Interrupted or writing to a closed pipe, the run still removes what it made.
   g_stop = 0;
   struct sigaction sa {}, old_int {}, old_term {}, old_pipe {};
@@ -298,7 +219,7 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
   ::sigaction(SIGTERM, &sa, &old_term);
   sa.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &sa, &old_pipe);
-  std::size_t observations = 0, differ = 0, failed_cases = 0, differing_cases = 0;
+  std::size_t observations = 0, differ = 0, failed_cases = 0, differing_cases = 0, host_varied = 0;
   for (std::size_t i = 0; i < cases.size() && !g_stop; ++i) {
     const Case& c = cases[i];
     Record lin, vml;
@@ -318,6 +239,25 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
       lin = run_native(c, runner, tmp + "/" + std::to_string(i));
       vml = run_vmlab(c, config);
     }
+    Comparison cmp = compare_records(lin, vml);
+    // The host's answer to some cases varies from run to run: writeback cleaning and
+    // locking a case's dirty pages while it runs, a read completing before or after a
+    // fault (docs/fidelity.md). vmlab's answer has to be one the host gives, so a case
+    // that differs runs there again.
+    for (unsigned run = 2; run <= o.host_runs && !c.linux_rule && lin.error.empty() && vml.error.empty() &&
+                           !cmp.differences.empty() && !g_stop;
+         ++run) {
+      Record again = run_native(c, runner, tmp + "/" + std::to_string(i) + "-" + std::to_string(run));
+      Comparison again_cmp = compare_records(again, vml);
+      if (!again.error.empty() || !again_cmp.differences.empty()) continue;
+      const Difference& d = cmp.differences.front();
+      out << c.name << ": agreed on host run " << run << " of " << o.host_runs << " (run 1 differed in "
+          << cmp.differences.size() << (cmp.differences.size() == 1 ? " observation" : " observations") << ": "
+          << d.step << " " << d.field << ": linux=" << d.linux_value << " vmlab=" << d.vmlab_value << ")\n";
+      ++host_varied;
+      lin = std::move(again);
+      cmp = std::move(again_cmp);
+    }
     if (!o.dump_dir.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(o.dump_dir, ec);
@@ -329,7 +269,6 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
       if (!lin.error.empty()) out << c.name << ": FAILED on linux: " << lin.error << "\n";
       if (!vml.error.empty()) out << c.name << ": FAILED on vmlab: " << vml.error << "\n";
     }
-    Comparison cmp = compare_records(lin, vml);
     observations += cmp.observations;
     differ += cmp.differences.size();
     if (!cmp.differences.empty()) ++differing_cases;
@@ -352,6 +291,10 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
   }
   out << "fidelity: " << cases.size() << " cases, " << observations << " observations, " << differ << " differ\n";
   if (failed_cases > 0) out << "fidelity: " << failed_cases << " cases failed to run\n";
+  if (host_varied > 0) {
+    out << "fidelity: " << host_varied << (host_varied == 1 ? " case" : " cases")
+        << " agreed only on a later host run (the host's own answer varied)\n";
+  }
   return differ == 0 && failed_cases == 0 ? 0 : 1;
 }
 

@@ -26,6 +26,10 @@ struct FidelityOptions {
   bool run_corpus = true;        // false when only --random was asked for
   std::uint64_t random = 0;      // generated cases to run as well
   std::uint64_t seed = 1;
+  // A case that differs runs on the host again, up to this many runs in all, and agrees
+  // if one of them gives vmlab's answer: where the host's own answer varies from run to
+  // run (writeback, a read completing during the case), vmlab's must be one it gives.
+  unsigned host_runs = 3;
   std::string filter;            // run only cases whose name contains this
   std::string native_runner;     // path of vmlab-native-runner; "" = the built one
   std::string dump_dir;          // if set, write each case's two records there
@@ -39,14 +43,16 @@ std::string default_cases_dir();
 std::string default_native_runner();
 
 // Parses `vmlab fidelity` arguments (argv[0] is skipped): [--cases DIR] [--random N]
-// [--seed S] [--filter TEXT] [--runner PATH] [--dump DIR] [--save-random DIR] [-v]
-// [--set key=value]. On error or --help: nullopt, with `exit_code` set and the message
-// written to `err`/`out`.
+// [--seed S] [--filter TEXT] [--host-runs N] [--runner PATH] [--dump DIR]
+// [--save-random DIR] [-v] [--set key=value]. On error or --help: nullopt, with
+// `exit_code` set (2 or 0) and the message written to `err`/`out`.
 std::optional<FidelityOptions> parse_fidelity_args(int argc, char** argv, std::ostream& out, std::ostream& err,
                                                    int& exit_code);
 
-// Runs the cases; prints each difference as `case step field: linux=X vmlab=Y`, then
-// `fidelity: N cases, M observations, K differ`. 0 when nothing differs and every case ran.
+// Runs the cases; prints each difference as `case step field: linux=X vmlab=Y`, each
+// case that agreed only on a later host run as `case: agreed on host run R of N (...)`,
+// then `fidelity: N cases, M observations, K differ`. 0 when nothing differs and every
+// case ran.
 int run_fidelity(const FidelityOptions& options, std::ostream& out, std::ostream& err);
 
 // parse_fidelity_args + run_fidelity on std::cout / std::cerr.

@@ -78,6 +78,40 @@ TEST(Fidelity, RuleCaseChecksExpectations) {
   std::filesystem::remove_all(dir);
 }
 
+// A case whose host answer varies: a wrapper around the native runner makes the first
+// host run differ (minflt 7), later runs are the runner's own. With the default three
+// host runs the case agrees on the second, and the run says so; with one it differs.
+TEST(Fidelity, CaseThatDiffersRunsOnTheHostAgain) {
+  const std::string dir = ::testing::TempDir() + "/vmlab-host-runs";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/case.json") << R"({"name": "varies", "steps": [{"op": "observe"}]})";
+  const std::string wrapper = dir + "/runner";
+  std::ofstream(wrapper) << "#!/bin/sh\n"
+                         << "if [ -e " << dir << "/ran ]; then exec " << default_native_runner() << " \"$@\"; fi\n"
+                         << ": > " << dir << "/ran\n"
+                         << default_native_runner() << " \"$@\" | sed 's/\\[\"minflt\",\"0\"\\]/[\"minflt\",\"7\"]/'\n";
+  std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
+  FidelityOptions o;
+  o.cases = dir + "/case.json";
+  o.native_runner = wrapper;
+  std::ostringstream out, err;
+  EXPECT_EQ(run_fidelity(o, out, err), 0) << out.str() << err.str();
+  EXPECT_NE(out.str().find("varies: agreed on host run 2 of 3 (run 1 differed in 1 observation: "
+                           "0:observe minflt: linux=7 vmlab=0)"),
+            std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("fidelity: 1 case agreed only on a later host run"), std::string::npos) << out.str();
+
+  std::filesystem::remove(dir + "/ran");
+  o.host_runs = 1;
+  std::ostringstream out1, err1;
+  EXPECT_EQ(run_fidelity(o, out1, err1), 1) << out1.str() << err1.str();
+  EXPECT_NE(out1.str().find("varies 0:observe minflt: linux=7 vmlab=0"), std::string::npos) << out1.str();
+  EXPECT_NE(out1.str().find(" 1 differ"), std::string::npos) << out1.str();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Fidelity, ConfigNeedsRule) {
   auto j = nlohmann::json::parse(R"({"name": "c", "config": {"vm.overcommit_memory": 2}, "steps": [{"op": "observe"}]})");
   EXPECT_THROW(parse_cases(j, "x.json"), std::runtime_error);
@@ -94,9 +128,20 @@ TEST(Fidelity, ArgumentParsing) {
   EXPECT_EQ(o->random, 5u);
   EXPECT_EQ(o->seed, 9u);
   EXPECT_FALSE(o->run_corpus);
+  EXPECT_EQ(o->host_runs, 3u);
   const char* bad[] = {"fidelity", "--random", "x"};
   EXPECT_FALSE(parse_fidelity_args(3, const_cast<char**>(bad), out, err, code));
   EXPECT_EQ(code, 2);
+  const char* runs[] = {"fidelity", "--cases", "c.json", "--random", "2", "--host-runs", "1"};
+  o = parse_fidelity_args(7, const_cast<char**>(runs), out, err, code);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->host_runs, 1u);
+  EXPECT_TRUE(o->run_corpus);
+  EXPECT_EQ(o->cases, "c.json");
+  const char* zero[] = {"fidelity", "--host-runs", "0"};
+  EXPECT_FALSE(parse_fidelity_args(3, const_cast<char**>(zero), out, err, code));
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.str().find("vmlab fidelity: --host-runs"), std::string::npos) << err.str();
 }
 
 TEST(Fidelity, NameTables) {
