@@ -219,7 +219,7 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
   ::sigaction(SIGTERM, &sa, &old_term);
   sa.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &sa, &old_pipe);
-  std::size_t observations = 0, differ = 0, failed_cases = 0, differing_cases = 0, host_varied = 0;
+  std::size_t observations = 0, differ = 0, failed_cases = 0, host_varied = 0;
   for (std::size_t i = 0; i < cases.size() && !g_stop; ++i) {
     const Case& c = cases[i];
     Record lin, vml;
@@ -244,9 +244,8 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
     // locking a case's dirty pages while it runs, a read completing before or after a
     // fault (docs/fidelity.md). vmlab's answer has to be one the host gives, so a case
     // that differs runs there again.
-    for (unsigned run = 2; run <= o.host_runs && !c.linux_rule && lin.error.empty() && vml.error.empty() &&
-                           !cmp.differences.empty() && !g_stop;
-         ++run) {
+    const bool may_rerun = !c.linux_rule && lin.error.empty() && vml.error.empty() && !cmp.differences.empty();
+    for (unsigned run = 2; may_rerun && run <= o.host_runs && !g_stop; ++run) {
       Record again = run_native(c, runner, tmp + "/" + std::to_string(i) + "-" + std::to_string(run));
       Comparison again_cmp = compare_records(again, vml);
       if (!again.error.empty() || !again_cmp.differences.empty()) continue;
@@ -257,6 +256,7 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
       ++host_varied;
       lin = std::move(again);
       cmp = std::move(again_cmp);
+      break;
     }
     if (!o.dump_dir.empty()) {
       std::error_code ec;
@@ -271,7 +271,6 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
     }
     observations += cmp.observations;
     differ += cmp.differences.size();
-    if (!cmp.differences.empty()) ++differing_cases;
     for (const auto& d : cmp.differences) {
       out << c.name << " " << d.step << " " << d.field << ": linux=" << d.linux_value << " vmlab=" << d.vmlab_value
           << "\n";

@@ -5,7 +5,6 @@
 #include <set>
 #include <unordered_map>
 
-#include "fs/hostfs.h"
 #include "fs/inode.h"
 #include "kernel/kernel.h"
 #include "mm/page_table.h"
@@ -20,39 +19,6 @@ struct Expected {
   std::int64_t mapcount = 0;
   std::int64_t refs = 0;  // references the recount can see: PTEs and the page cache
 };
-
-// Every inode reachable from the root, and those only processes still hold (unlinked
-// files, shmem behind shared anonymous memory).
-std::vector<fs::Inode*> all_inodes(Kernel& k) {
-  std::set<fs::Inode*> seen;
-  std::vector<fs::Inode*> todo{k.rootfs().root().get()};
-  // Every mounted tree, and every host file hostfs keeps an inode (and a cache) for.
-  bool host_files = false;
-  for (const auto& [path, m] : k.vfs().mounts()) {
-    todo.push_back(m->root.get());
-    if (auto* host = dynamic_cast<fs::HostFs*>(m->fs.get()); host && !host_files) {
-      for (const auto& inode : host->inodes()) todo.push_back(inode.get());
-      host_files = true;  // one table behind every hostfs
-    }
-  }
-  while (!todo.empty()) {
-    fs::Inode* i = todo.back();
-    todo.pop_back();
-    if (!seen.insert(i).second) continue;
-    for (auto& [name, child] : i->entries) todo.push_back(child.get());
-  }
-  if (fs::Inode* vdso = k.vdso_inode()) seen.insert(vdso);
-  for (const auto& [pid, p] : k.processes()) {
-    for (const auto& f : p->fds) {
-      if (f) seen.insert(f->inode.get());
-    }
-    if (!p->mm) continue;
-    for (const mm::Vma& v : p->mm->vmas) {
-      if (v.file) seen.insert(v.file->inode.get());
-    }
-  }
-  return {seen.begin(), seen.end()};
-}
 
 // Counts the table pages below an upper-level table (PUD, PMD and PTE tables).
 std::uint64_t count_tables(mm::AddressSpace& mm, Pfn table, unsigned level, std::set<Pfn>& tables) {
@@ -147,7 +113,7 @@ std::vector<std::string> check_consistency(Kernel& k) {
   }
 
   std::int64_t file_pages = 0, shmem = 0, dirty = 0;
-  for (fs::Inode* inode : all_inodes(k)) {
+  for (fs::Inode* inode : k.inodes()) {
     committed += inode->committed_pages;
     for (const auto& [index, pfn] : inode->pages) {
       const mm::Frame& f = frames[pfn];

@@ -247,31 +247,9 @@ Result<void> Kernel::fsync(Process& p, int fd) {
 }
 
 void Kernel::sync() {
-  // Every disk-backed inode reachable from the root.
-  std::vector<std::shared_ptr<fs::Inode>> todo{rootfs_.root()};
-  while (!todo.empty()) {
-    auto inode = todo.back();
-    todo.pop_back();
-    if (inode->is_dir()) {
-      for (auto& [name, child] : inode->entries) todo.push_back(child);
-    } else if (inode->type == fs::InodeType::regular) {
-      fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
-    }
-  }
-  // Host files written through writable mounts.
-  for (auto& inode : fs_->hostfs.inodes()) {
+  // ksys_sync(): every dirty page of every file, reachable by name or not.
+  for (fs::Inode* inode : inodes()) {
     if (inode->type == fs::InodeType::regular) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
-  }
-  // Unlinked files still open or mapped are written back through their users.
-  for (auto& [pid, proc] : procs_) {
-    for (auto& f : proc->fds) {
-      if (f && f->inode->type == fs::InodeType::regular && !f->is_proc) fs::page_cache_writeback(sys_, *f->inode, 0, ~0ULL);
-    }
-    if (!proc->mm) continue;
-    for (mm::Vma& vma : proc->mm->vmas) {
-      fs::Inode* inode = vma.inode();
-      if (inode != nullptr && inode->type == fs::InodeType::regular) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
-    }
   }
 }
 

@@ -1,5 +1,7 @@
 #include "kernel/kernel.h"
 
+#include <set>
+
 #include "fs/inode.h"
 #include "fs/page_cache.h"
 #include "kernel/fs_state.h"
@@ -41,6 +43,30 @@ void Kernel::reap(int pid) {
   p.fds = {};
   p.children = {};
   reaped_.insert(std::move(node));
+}
+
+std::vector<fs::Inode*> Kernel::inodes() {
+  std::set<fs::Inode*> seen;
+  std::vector<fs::Inode*> todo{rootfs_.root().get()};
+  for (const auto& [path, m] : vfs().mounts()) todo.push_back(m->root.get());
+  for (const auto& inode : fs_->hostfs.inodes()) todo.push_back(inode.get());
+  while (!todo.empty()) {
+    fs::Inode* i = todo.back();
+    todo.pop_back();
+    if (!seen.insert(i).second) continue;
+    for (auto& [name, child] : i->entries) todo.push_back(child.get());
+  }
+  if (vdso_) seen.insert(vdso_.get());
+  for (const auto& [pid, p] : procs_) {
+    for (const auto& f : p->fds) {
+      if (f) seen.insert(f->inode.get());
+    }
+    if (!p->mm) continue;
+    for (const mm::Vma& v : p->mm->vmas) {
+      if (v.file) seen.insert(v.file->inode.get());
+    }
+  }
+  return {seen.begin(), seen.end()};
 }
 
 const Process* Kernel::find_any(int pid) const {

@@ -147,6 +147,12 @@ class Kernel {
   Result<VirtAddr> map_vdso(Process& p);
   fs::Inode* vdso_inode() { return vdso_.get(); }
 
+  // Every inode the machine holds, each once: those reachable from the root and the
+  // other mounts, every host file hostfs keeps a cache for, the [vdso], and those only
+  // processes still hold (unlinked files open or mapped, shmem behind shared anonymous
+  // memory). What sync() writes back and the checker recounts.
+  std::vector<fs::Inode*> inodes();
+
  private:
   Result<std::shared_ptr<fs::OpenFile>> fd_file(Process& p, int fd);
   Result<std::shared_ptr<fs::Inode>> resolve(const Process& p, std::string_view path);

@@ -36,7 +36,6 @@ namespace {
 
 constexpr int kSigchld = 17;
 
-
 }  // namespace
 
 TaskTable::TaskTable(Kernel& kernel) : kernel_(kernel), rng_state_(kernel.sys().config().seed ^ 0x5eed5eed5eedULL) {

@@ -79,18 +79,24 @@ TEST(Fidelity, RuleCaseChecksExpectations) {
 }
 
 // A case whose host answer varies: a wrapper around the native runner makes the first
-// host run differ (minflt 7), later runs are the runner's own. With the default three
-// host runs the case agrees on the second, and the run says so; with one it differs.
+// host runs differ (minflt 7), later runs are the runner's own. With the default three
+// host runs the case agrees on the first run that agrees, and the run says so; with one
+// run, or when every run differs, it differs.
 TEST(Fidelity, CaseThatDiffersRunsOnTheHostAgain) {
   const std::string dir = ::testing::TempDir() + "/vmlab-host-runs";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/case.json") << R"({"name": "varies", "steps": [{"op": "observe"}]})";
   const std::string wrapper = dir + "/runner";
+  // The first N runs differ, N read from the file `differing`; `ran` counts the runs.
+  const std::string runner = "'" + default_native_runner() + "' \"$@\"";
   std::ofstream(wrapper) << "#!/bin/sh\n"
-                         << "if [ -e " << dir << "/ran ]; then exec " << default_native_runner() << " \"$@\"; fi\n"
-                         << ": > " << dir << "/ran\n"
-                         << default_native_runner() << " \"$@\" | sed 's/\\[\"minflt\",\"0\"\\]/[\"minflt\",\"7\"]/'\n";
+                         << "echo >> '" << dir << "/ran'\n"
+                         << "if [ \"$(wc -l < '" << dir << "/ran')\" -gt \"$(cat '" << dir << "/differing')\" ]; then\n"
+                         << "  exec " << runner << "\n"
+                         << "fi\n"
+                         << runner << " | sed 's/\\[\"minflt\",\"0\"\\]/[\"minflt\",\"7\"]/'\n";
+  std::ofstream(dir + "/differing") << "1\n";
   std::filesystem::permissions(wrapper, std::filesystem::perms::owner_all);
   FidelityOptions o;
   o.cases = dir + "/case.json";
@@ -109,6 +115,22 @@ TEST(Fidelity, CaseThatDiffersRunsOnTheHostAgain) {
   EXPECT_EQ(run_fidelity(o, out1, err1), 1) << out1.str() << err1.str();
   EXPECT_NE(out1.str().find("varies 0:observe minflt: linux=7 vmlab=0"), std::string::npos) << out1.str();
   EXPECT_NE(out1.str().find(" 1 differ"), std::string::npos) << out1.str();
+
+  // Two runs that differ, then one that agrees: the third of three.
+  std::filesystem::remove(dir + "/ran");
+  std::ofstream(dir + "/differing") << "2\n";
+  o.host_runs = 3;
+  std::ostringstream out3, err3;
+  EXPECT_EQ(run_fidelity(o, out3, err3), 0) << out3.str() << err3.str();
+  EXPECT_NE(out3.str().find("varies: agreed on host run 3 of 3"), std::string::npos) << out3.str();
+
+  // Every run differs: a difference, and no case reported as agreeing.
+  std::filesystem::remove(dir + "/ran");
+  std::ofstream(dir + "/differing") << "3\n";
+  std::ostringstream out4, err4;
+  EXPECT_EQ(run_fidelity(o, out4, err4), 1) << out4.str() << err4.str();
+  EXPECT_NE(out4.str().find("varies 0:observe minflt: linux=7 vmlab=0"), std::string::npos) << out4.str();
+  EXPECT_EQ(out4.str().find("agreed"), std::string::npos) << out4.str();
   std::filesystem::remove_all(dir);
 }
 

@@ -25,9 +25,9 @@ namespace vmlab::proc {
 // What /proc shows of a process's one thread beyond its address space: its signal
 // sets, RLIMIT_SIGPENDING and the queued signals of its user (SigQ), CPU times in
 // clock ticks, context switches, its process group and session, and whether it sleeps
-// in a system call. The guest
-// runtime's tasks have all of these; a process of the C++ API runs no thread of its
-// own and shows the defaults with the machine's initial SIGPENDING limit.
+// in a system call. The guest runtime's tasks have all of these; a process of the C++
+// API runs no thread of its own and shows the defaults with the machine's initial
+// SIGPENDING limit.
 struct ThreadState {
   std::uint64_t sig_pnd = 0, shd_pnd = 0, sig_blk = 0, sig_ign = 0, sig_cgt = 0;
   std::uint64_t sigq_queued = 0, sigq_limit = 0;

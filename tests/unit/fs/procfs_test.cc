@@ -434,8 +434,8 @@ TEST_F(ProcFsTest, StatusSignalLinesAndCapabilities) {
 }
 
 // task_state(): FDSize is the descriptor table's size (64, then 128 once a descriptor
-// past 63 exists, and it never shrinks; a child's starts from what is open); a zombie has no files or fs left (FDSize 0,
-// no Umask line) and no mm (no Vm lines).
+// past 63 exists, and it never shrinks; a child's starts from what is open); a zombie
+// has no files or fs left (FDSize 0, no Umask line) and no mm (no Vm lines).
 TEST_F(ProcFsTest, FdSizeAndAZombiesStatus) {
   EXPECT_NE(p_.proc("status").find("\nFDSize:\t64\n"), std::string::npos);
   std::vector<int> fds;

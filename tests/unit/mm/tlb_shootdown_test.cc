@@ -3,12 +3,12 @@
 // that CPU would go on reading (or writing) a frame the page no longer maps.
 #include <gtest/gtest.h>
 
-#include <sstream>
 #include <stdexcept>
 
 #include "api/machine_state.h"
 #include "hw/mmu.h"
 #include "kernel/checker.h"
+#include "unit/mm/test_util.h"
 #include "vmlab/machine.h"
 #include "vmlab/mman.h"
 
@@ -105,9 +105,7 @@ TEST_F(TlbShootdownTest, MadvColdClearsReferencedAndFlushes) {
   access(0, a, hw::AccessType::write);
   access(1, a, hw::AccessType::read);
   auto referenced = [&] {
-    const std::string s = *m_.kernel.proc_text("/proc/" + std::to_string(p_.pid) + "/smaps", &p_);
-    const auto at = s.find("Referenced:");
-    return std::stoull(s.substr(at + 11));
+    return test::smaps_kb(*m_.kernel.proc_text("/proc/" + std::to_string(p_.pid) + "/smaps", &p_), a, "Referenced");
   };
   ASSERT_EQ(referenced(), 4u);
   ASSERT_TRUE(m_.kernel.madvise(p_, a, kPageSize, kMadvCold).ok());
@@ -118,11 +116,6 @@ TEST_F(TlbShootdownTest, MadvColdClearsReferencedAndFlushes) {
   EXPECT_EQ(referenced(), 4u);
 }
 
-}  // namespace
-}  // namespace vmlab
-
-namespace vmlab {
-namespace {
 
 // Process::run_on(): the accesses fill the chosen CPU's TLBs; stat's processor field
 // (39) follows; a forked child starts on its parent's CPU.
@@ -142,15 +135,9 @@ TEST(RunOn, AccessesRunOnTheChosenCpu) {
   EXPECT_EQ(m.tlb_stats(1).l1d_misses, 1u);  // a walk on CPU 1
   EXPECT_EQ(*p.load<std::uint8_t>(*a), 1u);
   EXPECT_EQ(m.tlb_stats(1).l1d_hits, 1u);
-  auto field = [](const std::string& stat, int n) {
-    std::istringstream in(stat.substr(stat.rfind(')') + 2));
-    std::string f;
-    for (int i = 3; i <= n; ++i) in >> f;
-    return f;
-  };
-  EXPECT_EQ(field(p.proc("stat"), 39), "1");
+  EXPECT_EQ(test::stat_num(p.proc("stat"), 39), 1u);
   Process child = *p.fork();
-  EXPECT_EQ(field(child.proc("stat"), 39), "1");
+  EXPECT_EQ(test::stat_num(child.proc("stat"), 39), 1u);
   EXPECT_THROW(p.run_on(2), std::out_of_range);
   EXPECT_TRUE(m.check().ok());
 }
