@@ -83,7 +83,8 @@ class Machine {
   TlbStats tlb_stats(unsigned cpu = 0) const;
 
   // Virtual time since boot, in nanoseconds: the kernel's work priced by the cost
-  // model (config `cost.*`) plus a page walk's cost for every TLB miss.
+  // model (config `cost.*`) plus a page walk's cost for every TLB miss, on the CPU
+  // that did it; with several CPUs, the latest of their clocks.
   std::uint64_t virtual_time_ns() const;
 
   detail::MachineState& state() { return *state_; }

@@ -91,10 +91,6 @@ Machine::TlbStats Machine::tlb_stats(unsigned cpu) const {
                   c.walks, c.l1d.counters().full_flushes, c.l1d.counters().page_flushes};
 }
 
-std::uint64_t Machine::virtual_time_ns() const {
-  std::uint64_t walks = 0;
-  for (unsigned i = 0; i < state_->mmu.cpu_count(); ++i) walks += state_->mmu.cpu(i).walks;
-  return state_->sys.clock_ns() + walks * state_->config.cost_tlb_walk_ns;
-}
+std::uint64_t Machine::virtual_time_ns() const { return state_->sys.clock().latest(); }
 
 }  // namespace vmlab

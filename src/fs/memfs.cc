@@ -193,7 +193,7 @@ Result<std::uint64_t> file_read(mm::MemorySystem& sys, Inode& inode, std::uint64
   if (pos >= inode.size) return std::uint64_t{0};
   len = std::min(len, inode.size - pos);
   // relatime: the access time moves when it is older than the last change.
-  if (inode.atime_ns <= std::max(inode.mtime_ns, inode.ctime_ns)) inode.atime_ns = sys.clock_ns();
+  if (inode.atime_ns <= std::max(inode.mtime_ns, inode.ctime_ns)) inode.atime_ns = sys.clock().now();
   std::uint64_t done = 0;
   while (done < len) {
     const std::uint64_t index = (pos + done) >> kPageShift;
@@ -236,14 +236,14 @@ Result<std::uint64_t> file_write(mm::MemorySystem& sys, Inode& inode, std::uint6
     done += n;
     inode.size = std::max(inode.size, pos + done);
   }
-  if (done > 0) inode.mtime_ns = inode.ctime_ns = sys.clock_ns();  // file_update_time()
+  if (done > 0) inode.mtime_ns = inode.ctime_ns = sys.clock().now();  // file_update_time()
   return done;
 }
 
 void file_truncate(mm::MemorySystem& sys, Inode& inode, std::uint64_t size) {
   const std::uint64_t old_size = inode.size;
   inode.size = size;
-  inode.mtime_ns = inode.ctime_ns = sys.clock_ns();
+  inode.mtime_ns = inode.ctime_ns = sys.clock().now();
   if (inode.external) inode.external->truncate(size);  // hostfs: the host file too
   // ext4_setattr(): growing zeroes the rest of the old last block, shrinking
   // (ext4_block_truncate_page()) the rest of the new one.

@@ -84,7 +84,7 @@ CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t inde
   if (!fault_on_disk) result.in_flight = std::move(on_disk);
   for (Pfn p : result.in_flight) sys.frame(p).clear(mm::PG_uptodate);
   sys.stat()[VmEvent::pgpgin] += read * (kPageSize / 1024);
-  if (read > 0) sys.charge(sys.config().cost_disk_read_ns);  // one request for the window
+  if (read > 0) sys.clock().charge(sys.config().cost_disk_read_ns);  // one request for the window
   result.pfn = page_cache_find(inode, index);
   result.major = result.retried = result.pfn != kNoPfn;
   return result;
@@ -121,7 +121,7 @@ void page_cache_zero_block_tail(mm::MemorySystem& sys, Inode& inode, std::uint64
     sys.frame(pfn).clear(mm::PG_uptodate);
     if (mapped_block) {  // ext4_read_bh_lock(): the block is read for its head
       sys.stat()[VmEvent::pgpgin] += kPageSize / 1024;
-      sys.charge(sys.config().cost_disk_read_ns);
+      sys.clock().charge(sys.config().cost_disk_read_ns);
     }
   }
   if (!mapped_block) return;  // a hole: nothing to zero
@@ -165,7 +165,7 @@ std::uint64_t page_cache_writeback(mm::MemorySystem& sys, Inode& inode, std::uin
     ++written;
   }
   sys.stat()[VmEvent::pgpgout] += written * (kPageSize / 1024);
-  if (written > 0) sys.charge(sys.config().cost_disk_write_ns);
+  if (written > 0) sys.clock().charge(sys.config().cost_disk_write_ns);
   return written;
 }
 

@@ -15,13 +15,6 @@ namespace vmlab::guest {
 
 namespace {
 
-std::uint64_t total_walks(kern::Kernel& k) {
-  const hw::Mmu& mmu = k.sys().mmu();
-  std::uint64_t w = 0;
-  for (unsigned i = 0; i < mmu.cpu_count(); ++i) w += mmu.cpu(i).walks;
-  return w;
-}
-
 std::string describe_wait(const kern::WaitState& w) {
   switch (w.kind) {
     case kern::WaitKind::child: return "wait4 for a child that never exits";
@@ -182,13 +175,14 @@ std::uint64_t Runtime::run_slice(kern::Task& t) {
   std::uint64_t budget = options_.quantum;
   std::uint64_t retired = 0;
   while (budget > 0 && t.alive && !t.blocked_now() && !t.yielded) {
-    const std::uint64_t i0 = t.regs.instret, now0 = tasks_.now_ns(), walks0 = total_walks(kernel_);
+    const hw::Cpu& cpu = kernel_.sys().mmu().cpu(0);
+    const std::uint64_t i0 = t.regs.instret, now0 = tasks_.now_ns(), walks0 = cpu.walks;
     const rv64::Stop stop = hart_->run(*p, t.regs, budget);
     const std::uint64_t ran = t.regs.instret - i0;
     retired += ran;
     budget -= std::min(ran, budget);
     // User time: the instructions and their page walks; the rest (faults) is system time.
-    const std::uint64_t user = ran * cfg.cost_instruction_ns + (total_walks(kernel_) - walks0) * cfg.cost_tlb_walk_ns;
+    const std::uint64_t user = ran * cfg.cost_instruction_ns + (cpu.walks - walks0) * cfg.cost_tlb_walk_ns;
     const std::uint64_t spent = tasks_.now_ns() - now0;
     t.utime_ns += user;
     t.stime_ns += spent > user ? spent - user : 0;

@@ -14,7 +14,9 @@ struct Cpu {
   explicit Cpu(const MachineConfig& c) : l1d(c.l1d_tlb), l1i(c.l1i_tlb), l2(c.l2_tlb) {
     mru.hits = &l1d.counters().hits;
   }
-  Cpu(const Cpu& o) : l1d(o.l1d), l1i(o.l1i), l2(o.l2), root(o.root), mm(o.mm), walks(o.walks), mru(o.mru) {
+  Cpu(const Cpu& o)
+      : l1d(o.l1d), l1i(o.l1i), l2(o.l2), root(o.root), mm(o.mm), walks(o.walks), busy_ns(o.busy_ns),
+        shootdowns(o.shootdowns), mru(o.mru) {
     mru.hits = &l1d.counters().hits;
   }
   Cpu& operator=(const Cpu&) = delete;
@@ -26,6 +28,11 @@ struct Cpu {
   Pfn root = kNoPfn;          // CR3: the PGD frame
   const void* mm = nullptr;   // identity of the address space the root belongs to
   std::uint64_t walks = 0;    // page walks done (TLB misses in both levels, and D-bit updates)
+  // Work priced on this CPU while it was current, and idle time skipped (hw::Clock).
+  std::uint64_t busy_ns = 0;
+  // TLB shootdowns received: flushes another CPU asked of this one because it runs
+  // the address space that changed (irq_tlb_count, /proc/interrupts' TLB line).
+  std::uint64_t shootdowns = 0;
 
   // The last data translation used. It is the most recently used entry of its L1 dTLB
   // set, so another access to the same page is an L1 hit that changes no LRU state:

@@ -132,10 +132,15 @@ void Mmu::switch_to(Cpu& cpu, const void* mm, Pfn root) {
   cpu.forget_mru();
 }
 
+void Mmu::count_shootdown(Cpu& cpu) {
+  if (&cpu != &cpus_[current_]) ++cpu.shootdowns;
+}
+
 void Mmu::flush_range(const void* mm, VirtAddr start, VirtAddr end) {
   const std::uint64_t pages = (end - start) >> kPageShift;
   for (Cpu& cpu : cpus_) {
     if (cpu.mm != mm) continue;
+    count_shootdown(cpu);
     cpu.forget_mru();
     if (pages > kFlushCeiling) {
       cpu.l1d.flush_all();
@@ -154,6 +159,7 @@ void Mmu::flush_range(const void* mm, VirtAddr start, VirtAddr end) {
 void Mmu::flush_mm(const void* mm) {
   for (Cpu& cpu : cpus_) {
     if (cpu.mm != mm) continue;
+    count_shootdown(cpu);
     cpu.forget_mru();
     cpu.l1d.flush_all();
     cpu.l1i.flush_all();

@@ -34,6 +34,11 @@ class Mmu {
   unsigned cpu_count() const { return static_cast<unsigned>(cpus_.size()); }
   Cpu& cpu(unsigned i) { return cpus_[i]; }
   const Cpu& cpu(unsigned i) const { return cpus_[i]; }
+  // The CPU the kernel is running on now (smp_processor_id()): the one work is charged
+  // to, and the one a flush is local to (the others running the mm get shootdowns).
+  // Set when a task is switched in.
+  unsigned current() const { return current_; }
+  void set_current(unsigned cpu) { current_ = cpu; }
 
   // Translates a data access. Inline fast path: the CPU's last translation.
   Translation translate_data(Cpu& cpu, VirtAddr va, bool write) {
@@ -48,8 +53,9 @@ class Mmu {
 
   // CR3 write: load another address space. Without PCIDs this flushes every TLB.
   void switch_to(Cpu& cpu, const void* mm, Pfn root);
-  // Shootdowns on every CPU running `mm`, as flush_tlb_mm_range(): more than
-  // `kFlushCeiling` pages flush everything.
+  // Flushes on every CPU running `mm`, as flush_tlb_mm_range(): more than
+  // `kFlushCeiling` pages flush everything. CPUs other than the current one count a
+  // shootdown each.
   void flush_range(const void* mm, VirtAddr start, VirtAddr end);
   void flush_page(const void* mm, VirtAddr va) { flush_range(mm, va, va + kPageSize); }
   void flush_mm(const void* mm);
@@ -70,8 +76,12 @@ class Mmu {
   // Walks the tables from the CPU's root; sets A (and D on write) on success.
   Translation walk(Cpu& cpu, VirtAddr va, AccessType type, TlbEntry* out);
 
+  // The flush reached `cpu`: a shootdown unless it is the current CPU.
+  void count_shootdown(Cpu& cpu);
+
   PhysicalMemory& mem_;
   std::vector<Cpu> cpus_;
+  unsigned current_ = 0;
 };
 
 }  // namespace vmlab::hw

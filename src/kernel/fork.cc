@@ -135,7 +135,7 @@ Result<int> Kernel::fork(Process& parent) {
 std::unique_ptr<Process> Kernel::copy_process(const Process& parent) {
   auto p = std::make_unique<Process>();
   p->pid = alloc_pid();
-  p->start_time_ns = sys_.clock_ns();  // start_boottime, for stat's starttime
+  p->start_time_ns = sys_.clock().now();  // start_boottime, for stat's starttime
   p->ppid = parent.pid;
   p->comm = parent.comm;
   // dup_fd(): the child's table is sized for the parent's highest open descriptor.

@@ -83,7 +83,7 @@ Process* Kernel::find(int pid) {
 Process& Kernel::spawn(std::string_view comm) {
   auto p = std::make_unique<Process>();
   p->pid = alloc_pid();
-  p->start_time_ns = sys_.clock_ns();  // start_boottime, for stat's starttime
+  p->start_time_ns = sys_.clock().now();  // start_boottime, for stat's starttime
   p->ppid = 1;
   p->comm = std::string(comm.substr(0, 15));
   p->set_mm(std::make_shared<mm::AddressSpace>(sys_, config_.layout));
@@ -126,6 +126,7 @@ Process& Kernel::spawn(std::string_view comm) {
 
 void Kernel::switch_to(Process& p, unsigned cpu) {
   p.cpu = cpu;  // task_cpu()
+  sys_.mmu().set_current(cpu);
   sys_.mmu().switch_to(sys_.mmu().cpu(cpu), p.mm.get(), p.mm->pgd);
 }
 

@@ -16,14 +16,14 @@ namespace vmlab::kern {
 FsState::FsState(Kernel& kernel, mm::MemorySystem& sys)
     : devfs(std::make_shared<fs::MemFs>(kDevfsDev, [&sys](fs::Inode& i) { sys.evict_inode(i); }, "devtmpfs")),
       procfs(std::make_shared<proc::ProcFs>(kernel)),
-      hostfs([&sys](fs::Inode& i) { sys.evict_inode(i); }, [&sys] { return sys.clock_ns(); }),
+      hostfs([&sys](fs::Inode& i) { sys.evict_inode(i); }, [&sys] { return sys.clock().now(); }),
       random(sys.config().seed) {}
 
 fs::Vfs& Kernel::vfs() { return fs_->vfs; }
 
 void Kernel::setup_mounts() {
   fs_ = std::make_unique<FsState>(*this, sys_);
-  auto now = [this] { return sys_.clock_ns(); };
+  auto now = [this] { return sys_.clock().now(); };
   rootfs_.set_clock(now);
   fs_->devfs->set_clock(now);
 

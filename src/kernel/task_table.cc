@@ -90,18 +90,11 @@ void TaskTable::prune() {
   }
 }
 
-std::uint64_t TaskTable::now_ns() const {
-  // The same sum as Machine::virtual_time_ns(): the priced work plus a page walk's
-  // cost for every TLB miss.
-  const hw::Mmu& mmu = kernel_.sys().mmu();
-  std::uint64_t walks = 0;
-  for (unsigned i = 0; i < mmu.cpu_count(); ++i) walks += mmu.cpu(i).walks;
-  return kernel_.sys().clock_ns() + walks * config().cost_tlb_walk_ns;
-}
+std::uint64_t TaskTable::now_ns() const { return kernel_.sys().clock().now(); }
 
 void TaskTable::advance_to(std::uint64_t ns) {
-  const std::uint64_t now = now_ns();
-  if (ns > now) kernel_.sys().charge(ns - now);
+  hw::Clock& clock = kernel_.sys().clock();
+  clock.advance_to(kernel_.sys().mmu().current(), ns);
 }
 
 void TaskTable::update_maxrss(Task& t) {

@@ -69,10 +69,10 @@ Pfn new_anon_page(Fault& f, Pfn copy_from) {
   if (pfn == kNoPfn) return pfn;
   if (copy_from == kNoPfn || copy_from == f.sys.zero_pfn()) {
     f.sys.mem().zero_data(pfn);
-    f.sys.charge(f.sys.config().cost_page_zero_ns);
+    f.sys.clock().charge(f.sys.config().cost_page_zero_ns);
   } else {
     f.sys.mem().copy_data(pfn, copy_from);
-    f.sys.charge(f.sys.config().cost_page_copy_ns);
+    f.sys.clock().charge(f.sys.config().cost_page_copy_ns);
   }
   rmap_add_new_anon(f.sys, pfn, f.vma, f.addr);
   return pfn;
@@ -353,7 +353,7 @@ FaultResult handle_mm_fault(AddressSpace& mm, Vma& vma, VirtAddr addr, bool writ
     free_pgtables(mm, base, base + hw::level_span(2), base, base + hw::level_span(2));
   }
   ++sys.stat()[obs::VmEvent::pgfault];  // mm_account_fault(): failed faults too
-  sys.charge(sys.config().cost_minor_fault_ns);
+  sys.clock().charge(sys.config().cost_minor_fault_ns);
   return r;
 }
 

@@ -23,7 +23,8 @@ MemorySystem::MemorySystem(const MachineConfig& config, hw::PhysicalMemory& mem,
       frames_(mem.pages()),
       buddy_(frames_, mem),
       lru_(frames_),
-      shm_([this](fs::Inode& inode) { evict_inode(inode); }) {
+      shm_([this](fs::Inode& inode) { evict_inode(inode); }),
+      clock_(mmu, config.cost_tlb_walk_ns) {
   // PFN 0 is the shared zero page (the kernel's empty_zero_page); it is reserved, so
   // it is not part of MemTotal, as kernel-image pages are not on Linux.
   zero_pfn_ = 0;

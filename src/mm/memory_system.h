@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "fs/shmem.h"
+#include "hw/clock.h"
 #include "hw/mmu.h"
 #include "hw/physical_memory.h"
 #include "mm/buddy_allocator.h"
@@ -47,10 +48,10 @@ class MemorySystem {
 
   Pfn zero_pfn() const { return zero_pfn_; }
 
-  // The virtual clock, in nanoseconds: advanced by the cost model as work is done
-  // (faults, zeroing, copying, disk requests). No host clock is ever read.
-  std::uint64_t clock_ns() const { return clock_ns_; }
-  void charge(std::uint64_t ns) { clock_ns_ += ns; }
+  // The virtual clock: work is priced by the cost model (faults, zeroing, copying,
+  // disk requests) on the CPU doing it.
+  hw::Clock& clock() { return clock_; }
+  const hw::Clock& clock() const { return clock_; }
   std::uint64_t total_pages() const { return total_pages_; }  // totalram_pages(): managed frames
   const Watermarks& watermarks() const { return wmark_; }
   std::uint64_t min_free_kbytes() const { return min_free_kbytes_; }
@@ -95,7 +96,7 @@ class MemorySystem {
   std::uint64_t min_free_kbytes_ = 0;
   Watermarks wmark_;
   std::int64_t committed_ = 0;
-  std::uint64_t clock_ns_ = 0;
+  hw::Clock clock_;
 };
 
 }  // namespace vmlab::mm

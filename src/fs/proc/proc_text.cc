@@ -131,7 +131,7 @@ Result<std::string> Kernel::proc_text(std::string_view path, const Process* self
   if (rest == "mounts") return mounts_text(vfs());
   if (rest == "uptime") {
     // uptime_proc_show(): seconds since boot and the CPUs' idle time (none here).
-    const std::uint64_t ns = sys_.clock_ns();
+    const std::uint64_t ns = sys_.clock().now();
     return fmt::format("{}.{:02} 0.00\n", ns / 1000000000, ns % 1000000000 / 10000000);
   }
   if (rest.starts_with("sys/")) return sys_text(rest.substr(4), sys_);

@@ -27,14 +27,10 @@ bool Engine::csr(const Insn& e, std::uint64_t instret_before) {
     case kCycle:  // cycle counts as instret: one instruction per cycle
     case kInstret: old = instret_before; break;
     case kTime: {
-      // The virtual clock as the kernel reads it (priced work plus a walk's cost per
-      // TLB miss, as Machine::virtual_time_ns()), with the instructions this run has
+      // The virtual clock as the kernel reads it, with the instructions this run has
       // not charged yet.
-      const MachineConfig& c = kernel.sys().config();
-      std::uint64_t walks = 0;
-      for (unsigned i = 0; i < mmu.cpu_count(); ++i) walks += mmu.cpu(i).walks;
-      const std::uint64_t ns = kernel.sys().clock_ns() + walks * c.cost_tlb_walk_ns +
-                               (instret_before - instret_start) * c.cost_instruction_ns;
+      const std::uint64_t ns = kernel.sys().clock().now() +
+                               (instret_before - instret_start) * kernel.sys().config().cost_instruction_ns;
       old = ns / (1'000'000'000 / kTimebaseHz);
       break;
     }

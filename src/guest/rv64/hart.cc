@@ -64,7 +64,7 @@ Stop Engine::run(kern::Process& p, HartState& st, std::uint64_t budget) {
   flush_dhits();
   // Every fetch lookup not sent to the MMU was a hit on the most recent way.
   cpu.l1i.counters().hits += (instret - instret_start) + extra_fetches - mmu_fetches;
-  kernel.sys().charge((instret - instret_start) * kernel.sys().config().cost_instruction_ns);
+  kernel.sys().clock().charge((instret - instret_start) * kernel.sys().config().cost_instruction_ns);
 
   std::copy(x, x + 32, st.x.begin());
   st.x[0] = 0;

@@ -46,7 +46,7 @@ TEST_F(PathTest, StatOfARegularFile) {
 TEST_F(PathTest, TimesComeFromTheVirtualClock) {
   ASSERT_TRUE(m_.write_file("/tmp/f", "a"));
   const auto before = *k().stat(kp(), "/tmp/f");
-  m_.state().sys.charge(5000);
+  m_.state().sys.clock().charge(5000);
   auto fd = p_.open("/tmp/f", kOWronly | kOAppend);
   auto a = p_.mmap(0, 4096, kProtRead | kProtWrite, kMapPrivate | kMapAnonymous, -1, 0);
   ASSERT_TRUE(p_.write_string(*a, "b"));

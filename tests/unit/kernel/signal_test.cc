@@ -261,7 +261,7 @@ TEST_F(SignalTest, HandlerInterruptsABlockedCall) {
   t->regs.pc = 0x60000;
   sys(kNanosleep, buf + 200, buf + 300);
   ASSERT_EQ(outcome, SysOutcome::blocked);
-  machine().sys.charge(1'000'000'000);
+  machine().sys.clock().charge(1'000'000'000);
   send(kSigusr2);
   interrupt_wait(tt, *t);
   EXPECT_EQ(static_cast<std::int64_t>(t->regs.x[10]), e(Errno::intr));

@@ -262,7 +262,7 @@ TEST_F(SyscallTest, PathCalls) {
 }
 
 TEST_F(SyscallTest, Time) {
-  machine().sys.charge(2'500'000'123);
+  machine().sys.clock().charge(2'500'000'123);
   put<std::uint64_t>(0, 0);  // fault the buffer in first
   // Each value is read before the result is copied out (which may cost a page walk).
   std::uint64_t now = tt.now_ns();
