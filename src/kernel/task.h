@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "guest/rv64/hart.h"
+#include "hw/rv64_regs.h"
 
 namespace vmlab::kern {
 
@@ -119,7 +119,7 @@ inline constexpr std::uint64_t kRlimInfinity = ~0ULL;
 struct Task {
   int pid = 0;
   bool alive = true;  // false once exit_task() ran: a zombie waiting for its parent
-  guest::rv64::HartState regs;
+  hw::Rv64Regs regs;
 
   // Signals (sighand, blocked, pending, sas_ss_*). One queued instance per standard
   // signal; real-time signals queue every instance (in `queue`, in order).

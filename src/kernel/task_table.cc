@@ -232,7 +232,7 @@ Result<void> TaskTable::exec(Task& t, std::string_view path, const std::vector<s
   }
   // start_thread(): every register 0 but pc and sp; the instruction counter runs on.
   const std::uint64_t instret = t.regs.instret;
-  t.regs = guest::rv64::HartState{};
+  t.regs = hw::Rv64Regs{};
   t.regs.instret = instret;
   t.regs.pc = *entry;
   t.regs.x[2] = p->mm->start_stack;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "hw/rv64_regs.h"
 #include "vmlab/signal.h"
 
 namespace vmlab::kern {
@@ -19,15 +20,8 @@ struct Process;
 
 namespace vmlab::guest::rv64 {
 
-// The registers of one hart, as a signal frame or a fork copies them.
-struct HartState {
-  std::array<std::uint64_t, 32> x{};   // integer registers; x[0] reads as 0
-  std::array<std::uint64_t, 32> f{};   // FP registers, raw bits; singles NaN-boxed
-  std::uint32_t fcsr = 0;              // frm << 5 | fflags
-  std::uint64_t pc = 0;
-  std::uint64_t instret = 0;           // retired instructions (the instret/cycle CSRs)
-  std::uint64_t reservation = ~0ULL;   // LR's reserved address, ~0 when none
-};
+// The registers of one hart: the arch type tasks keep (hw/rv64_regs.h).
+using HartState = hw::Rv64Regs;
 
 enum class StopReason : std::uint8_t {
   ecall,    // pc points at the ecall; the caller serves it and advances pc by 4
