@@ -12,7 +12,7 @@ enum class Errno : int {
   exist = 17, xdev = 18, nodev = 19, notdir = 20, isdir = 21, inval = 22, nfile = 23,
   mfile = 24, notty = 25, txtbsy = 26, fbig = 27, nospc = 28, spipe = 29, rofs = 30,
   mlink = 31, pipe = 32, range = 34, nametoolong = 36, nosys = 38, notempty = 39,
-  loop = 40, overflow = 75, opnotsupp = 95,
+  loop = 40, overflow = 75, opnotsupp = 95, timedout = 110,
 };
 
 // "EINVAL" for Errno::inval: the name a Linux user knows.

@@ -36,9 +36,9 @@ struct FaultEvent {
   bool major;
 };
 struct ProcessEvent {
-  enum class Kind : std::uint8_t { spawn, fork, vfork, exec, exit } kind;
+  enum class Kind : std::uint8_t { spawn, fork, vfork, thread, exec, exit } kind;
   int pid;
-  int other;  // the child for fork, the exit status for exit
+  int other;  // the child for fork and vfork, the new tid for thread, the exit status for exit
 };
 struct MapEvent {
   enum class Kind : std::uint8_t { mmap, munmap, mprotect, mremap, madvise, brk } kind;

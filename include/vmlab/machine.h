@@ -46,8 +46,10 @@ class Machine {
 
   // A new process with an empty address space (a stack and an empty heap).
   Process spawn(std::string_view name = "a.out");
-  // A handle to an existing process; throws std::out_of_range if there is none.
+  // A handle to an existing process (acting as its first thread); throws
+  // std::out_of_range if there is none.
   Process process(int pid);
+  // The processes not yet reaped.
   std::vector<int> pids() const;
 
   // Files, seen from outside any process (as a shell would write and cat them). Writes

@@ -1,7 +1,10 @@
-// A handle to one simulated process: loads and stores through the MMU, and the system
-// calls of the Linux memory and file API with Linux's errno values. A guest access
-// that Linux would answer with SIGSEGV or SIGBUS returns that signal as a value; the
-// process is not killed, as if it had a handler (call kill() to model that it had none).
+// A handle to one simulated process, acting as one of its threads: loads and stores
+// through the MMU, and the system calls of the Linux memory and file API with Linux's
+// errno values. A guest access that Linux would answer with SIGSEGV or SIGBUS returns
+// that signal as a value; the process is not killed, as if it had a handler (call
+// kill() to model that it had none). Every process has a real task: signals sent to
+// it (signal(), SIGCHLD from its children) are pending as on Linux, and
+// create_thread() gives a handle to a new thread sharing its memory.
 #pragma once
 
 #include <cstdint>
@@ -32,9 +35,11 @@ struct WaitStatus {
 
 class Process {
  public:
-  int pid() const { return pid_; }
+  int pid() const { return pid_; }  // the process (its thread group id)
+  int tid() const { return tid_; }  // the thread this handle acts as (pid() for the first)
+  // Whether this handle's thread still runs (for the first thread: the process).
   bool alive() const;
-  // The wait status once it has exited.
+  // The process's wait status once it has exited.
   int exit_status() const;
 
   // Typed access. Inline on a TLB hit: a compare and a copy.
@@ -96,13 +101,26 @@ class Process {
   Result<void> unlink(std::string_view path);
   Result<void> mkdir(std::string_view path, std::uint32_t mode = 0755);
 
-  // Processes.
+  // Processes and threads.
   Result<Process> fork();
   Result<Process> vfork();
+  // A new thread of this process, as pthread_create() asks clone() for one (CLONE_VM,
+  // FS, FILES, SIGHAND, THREAD, SYSVSEM): it shares the address space, descriptors
+  // and handlers, and runs on this thread's CPU until run_on() moves it.
+  Result<Process> create_thread();
   Result<VirtAddr> execve(std::string_view path, const std::vector<std::string>& argv,
                           const std::vector<std::string>& envp = {});
+  // exit_group(code): every thread ends.
   void exit(int code);
+  // exit(code) of this thread only; the process ends with its last thread.
+  void exit_thread(int code);
+  // The process dies of `sig` at once, as if it had no handler.
   void kill(Signal sig);
+  // kill(2) from outside the process: the signal is queued for the process and taken
+  // at once, as by a thread returning to user mode: its default action happens (a
+  // fatal one ends the process, SIGCHLD is ignored), unless a thread blocks it, in
+  // which case it stays pending (ShdPnd in /proc/PID/status).
+  void signal(Signal sig);
   // waitpid(child, WNOHANG): child -1 for any.
   Result<WaitStatus> wait(int child = -1);
 
@@ -112,22 +130,25 @@ class Process {
   // does. Throws std::out_of_range for a CPU the machine does not have.
   void run_on(unsigned cpu);
 
-  // /proc/PID/<file>: "maps", "smaps", "smaps_rollup", "status", "stat", "statm".
+  // /proc/PID/<file>: "maps", "smaps", "smaps_rollup", "status", "stat", "statm",
+  // "task/TID/status"...
   std::string proc(std::string_view file) const;
   // A "Name: value kB" field of /proc/PID/status, in kB (e.g. "VmRSS").
   std::uint64_t status_kb(std::string_view field) const;
+  // The process's faults, every thread's (as /proc/PID/stat's minflt and majflt).
   std::uint64_t minflt() const;
   std::uint64_t majflt() const;
-  // Faults by how they were resolved (see obs::FaultKind).
+  // The process's faults by how they were resolved (see obs::FaultKind).
   std::uint64_t faults(obs::FaultKind kind) const;
 
  private:
   friend class Machine;
-  Process(detail::MachineState* m, int pid);
+  Process(detail::MachineState* m, int tid);
   SigInfo access_slow(VirtAddr va, void* buf, std::size_t len, bool write);
 
   detail::MachineState* m_;
   int pid_;
+  int tid_;
   detail::MruTranslation* mru_;
   const void* const* mm_id_;
 };

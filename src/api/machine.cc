@@ -40,20 +40,16 @@ Machine::~Machine() = default;
 const MachineConfig& Machine::config() const { return state_->config; }
 
 Process Machine::spawn(std::string_view name) {
-  kern::Process& p = state_->kernel.spawn(name);
-  return Process(state_.get(), p.pid);
+  kern::Task& t = state_->kernel.spawn(name);
+  return Process(state_.get(), t.tid);
 }
 
 Process Machine::process(int pid) {
-  state_->proc(pid);
+  if (state_->kernel.find(pid) == nullptr) throw std::out_of_range("vmlab: no process " + std::to_string(pid));
   return Process(state_.get(), pid);
 }
 
-std::vector<int> Machine::pids() const {
-  std::vector<int> out;
-  for (const auto& [pid, p] : state_->kernel.processes()) out.push_back(pid);
-  return out;
-}
+std::vector<int> Machine::pids() const { return state_->kernel.pids(); }
 
 Result<void> Machine::write_file(std::string_view path, std::string_view contents, std::uint32_t mode) {
   return state_->kernel.write_whole_file(path, contents, mode);

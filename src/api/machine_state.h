@@ -24,10 +24,11 @@ struct MachineState {
   mm::MemorySystem sys;
   kern::Kernel kernel;
 
-  kern::Process& proc(int pid) {
-    kern::Process* p = kernel.find(pid);
-    if (p == nullptr) throw std::out_of_range("vmlab: no process " + std::to_string(pid));
-    return *p;
+  // A task not yet released (a thread, or a process's leader until it is reaped).
+  kern::Task& task(int tid) {
+    kern::Task* t = kernel.find_task(tid);
+    if (t == nullptr) throw std::out_of_range("vmlab: no process or thread " + std::to_string(tid));
+    return *t;
   }
 };
 

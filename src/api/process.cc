@@ -3,84 +3,79 @@
 #include <stdexcept>
 
 #include "api/machine_state.h"
+#include "kernel/signal.h"
 
 namespace vmlab {
 
 std::uint64_t proc_field(const std::string& text, std::string_view name);
 
 namespace {
-// A process that cannot run now (it exited, or waits for its vfork child) cannot make
+// A thread that cannot run now (it exited, or waits for its vfork child) cannot make
 // system calls or accesses: that is a misuse of the API, not a guest error.
-kern::Process& runnable(detail::MachineState* m, int pid) {
-  kern::Process& p = m->proc(pid);
-  if (!p.alive()) throw std::logic_error("vmlab: process " + std::to_string(pid) + " has exited");
-  if (p.state == kern::TaskState::vfork_waiting) {
-    throw std::logic_error("vmlab: process " + std::to_string(pid) + " waits for its vfork child");
+kern::Task& runnable(detail::MachineState* m, int tid) {
+  kern::Task& t = m->task(tid);
+  if (t.exited) throw std::logic_error("vmlab: process " + std::to_string(t.tgid()) + " has exited");
+  if (t.vfork_child != 0) {
+    throw std::logic_error("vmlab: process " + std::to_string(t.tgid()) + " waits for its vfork child");
   }
-  return p;
+  return t;
+}
+
+// The faults and times of every thread of process `pid`, reaped or not.
+kern::Usage usage_of(detail::MachineState* m, int pid) {
+  const kern::ThreadGroup* g = m->kernel.find_group(pid);
+  if (g == nullptr) throw std::out_of_range("vmlab: no process " + std::to_string(pid));
+  return m->kernel.usage(*g);
 }
 }  // namespace
 
-Process::Process(detail::MachineState* m, int pid) : m_(m), pid_(pid) {
-  kern::Process& p = m->proc(pid);
-  mru_ = &m->mmu.cpu(p.cpu).mru;
-  mm_id_ = &p.mm_id;
+Process::Process(detail::MachineState* m, int tid) : m_(m), tid_(tid) {
+  kern::Task& t = m->task(tid);
+  pid_ = t.tgid();
+  mru_ = &m->mmu.cpu(t.cpu).mru;
+  mm_id_ = &t.mm_id;
 }
 
 void Process::run_on(unsigned cpu) {
   if (cpu >= m_->mmu.cpu_count()) throw std::out_of_range("vmlab: no CPU " + std::to_string(cpu));
-  kern::Process& p = runnable(m_, pid_);
-  m_->kernel.switch_to(p, cpu);
+  kern::Task& t = runnable(m_, tid_);
+  m_->kernel.switch_to(t, cpu);
   mru_ = &m_->mmu.cpu(cpu).mru;
 }
 
 bool Process::alive() const {
-  kern::Process* p = m_->kernel.find(pid_);
-  return p != nullptr && p->alive();
+  const kern::Task* t = m_->kernel.find_task(tid_);
+  return t != nullptr && !t->exited;
 }
 
 int Process::exit_status() const {
-  const kern::Process* p = m_->kernel.find_any(pid_);
-  if (p == nullptr) throw std::out_of_range("vmlab: no process " + std::to_string(pid_));
-  return p->exit_code;
+  const kern::ThreadGroup* g = m_->kernel.find_group(pid_);
+  if (g == nullptr) throw std::out_of_range("vmlab: no process " + std::to_string(pid_));
+  return g->exit_code;
 }
 
 SigInfo Process::access_slow(VirtAddr va, void* buf, std::size_t len, bool write) {
-  kern::Process& p = runnable(m_, pid_);
+  kern::Task& t = runnable(m_, tid_);
   auto* bytes = static_cast<std::uint8_t*>(buf);
-  const unsigned on = p.cpu;
-  hw::Cpu& cpu = m_->mmu.cpu(on);
-  mru_ = &cpu.mru;
-  // Translates the page of `a`, taking the faults the access raises; a second fault in
-  // a row on the same access means the handler could not resolve it (it raised a signal).
-  auto translate = [&](VirtAddr a, hw::Translation& t) -> SigInfo {
-    m_->kernel.switch_to(p, on);
-    t = m_->mmu.translate_data(cpu, a, write);
-    for (int attempt = 0; !t.ok(); ++attempt) {
-      if (attempt == 3) throw std::logic_error("vmlab: a resolved fault did not make the page accessible");
-      SigInfo s = m_->kernel.user_fault(p, a, write ? hw::AccessType::write : hw::AccessType::read, t.error_code);
-      if (s.signo != Signal::none) return s;
-      t = m_->mmu.translate_data(cpu, a, write);
-    }
-    return {};
-  };
+  mru_ = &m_->mmu.cpu(t.cpu).mru;
+  const hw::AccessType type = write ? hw::AccessType::write : hw::AccessType::read;
   // A store that faults on a later page writes nothing, as an x86 store instruction
   // crossing a page boundary is checked on both pages before it retires: fault every
   // page in first, then copy.
   if (write && (va & (kPageSize - 1)) + len > kPageSize) {
     for (VirtAddr a = va; a < va + len; a = page_align_down(a) + kPageSize) {
-      hw::Translation t;
-      if (SigInfo s = translate(a, t); s.signo != Signal::none) return s;
+      const kern::FaultIn page = m_->kernel.fault_in(t, a, type);
+      if (!page.ok()) return page.sig;
     }
   }
   std::size_t done = 0;
   while (done < len) {
     const VirtAddr a = va + done;
     const std::size_t n = std::min<std::size_t>(len - done, kPageSize - (a & (kPageSize - 1)));
-    hw::Translation t;
-    if (SigInfo s = translate(a, t); s.signo != Signal::none) return s;
+    const kern::FaultIn page = m_->kernel.fault_in(t, a, type);
+    if (!page.ok()) return page.sig;
     if (m_->mem.data_contents()) {
-      std::uint8_t* frame = m_->mem.frame(t.pfn) + (a & (kPageSize - 1));
+      std::uint8_t* frame = m_->mem.frame(page.pfn) + (a & (kPageSize - 1));
       if (write) std::memcpy(frame, bytes + done, n);
       else std::memcpy(bytes + done, frame, n);
     } else if (!write) {
@@ -115,83 +110,112 @@ Access<bool> Process::write_string(VirtAddr va, std::string_view str) {
 }
 
 Result<VirtAddr> Process::mmap(VirtAddr addr, std::uint64_t len, int prot, int flags, int fd, std::uint64_t offset) {
-  return m_->kernel.mmap(runnable(m_, pid_), addr, len, prot, flags, fd, offset);
+  return m_->kernel.mmap(runnable(m_, tid_), addr, len, prot, flags, fd, offset);
 }
-Result<void> Process::munmap(VirtAddr addr, std::uint64_t len) { return m_->kernel.munmap(runnable(m_, pid_), addr, len); }
+Result<void> Process::munmap(VirtAddr addr, std::uint64_t len) { return m_->kernel.munmap(runnable(m_, tid_), addr, len); }
 Result<void> Process::mprotect(VirtAddr addr, std::uint64_t len, int prot) {
-  return m_->kernel.mprotect(runnable(m_, pid_), addr, len, prot);
+  return m_->kernel.mprotect(runnable(m_, tid_), addr, len, prot);
 }
 Result<VirtAddr> Process::mremap(VirtAddr addr, std::uint64_t old_len, std::uint64_t new_len, int flags,
                                  VirtAddr new_addr) {
-  return m_->kernel.mremap(runnable(m_, pid_), addr, old_len, new_len, flags, new_addr);
+  return m_->kernel.mremap(runnable(m_, tid_), addr, old_len, new_len, flags, new_addr);
 }
 Result<void> Process::madvise(VirtAddr addr, std::uint64_t len, int advice) {
-  return m_->kernel.madvise(runnable(m_, pid_), addr, len, advice);
+  return m_->kernel.madvise(runnable(m_, tid_), addr, len, advice);
 }
 Result<void> Process::msync(VirtAddr addr, std::uint64_t len, int flags) {
-  return m_->kernel.msync(runnable(m_, pid_), addr, len, flags);
+  return m_->kernel.msync(runnable(m_, tid_), addr, len, flags);
 }
-VirtAddr Process::brk(VirtAddr addr) { return m_->kernel.brk(runnable(m_, pid_), addr); }
+VirtAddr Process::brk(VirtAddr addr) { return m_->kernel.brk(runnable(m_, tid_), addr); }
 
 Result<int> Process::open(std::string_view path, int flags, std::uint32_t mode) {
-  return m_->kernel.open(runnable(m_, pid_), path, flags, mode);
+  return m_->kernel.open(runnable(m_, tid_), path, flags, mode);
 }
-Result<void> Process::close(int fd) { return m_->kernel.close(runnable(m_, pid_), fd); }
+Result<void> Process::close(int fd) { return m_->kernel.close(runnable(m_, tid_), fd); }
 Result<std::uint64_t> Process::read(int fd, VirtAddr buf, std::uint64_t len) {
-  return m_->kernel.read(runnable(m_, pid_), fd, buf, len);
+  return m_->kernel.read(runnable(m_, tid_), fd, buf, len);
 }
 Result<std::uint64_t> Process::write(int fd, VirtAddr buf, std::uint64_t len) {
-  return m_->kernel.write(runnable(m_, pid_), fd, buf, len);
+  return m_->kernel.write(runnable(m_, tid_), fd, buf, len);
 }
 Result<std::uint64_t> Process::pread(int fd, VirtAddr buf, std::uint64_t len, std::uint64_t offset) {
-  return m_->kernel.pread(runnable(m_, pid_), fd, buf, len, offset);
+  return m_->kernel.pread(runnable(m_, tid_), fd, buf, len, offset);
 }
 Result<std::uint64_t> Process::pwrite(int fd, VirtAddr buf, std::uint64_t len, std::uint64_t offset) {
-  return m_->kernel.pwrite(runnable(m_, pid_), fd, buf, len, offset);
+  return m_->kernel.pwrite(runnable(m_, tid_), fd, buf, len, offset);
 }
 Result<std::uint64_t> Process::lseek(int fd, std::int64_t offset, int whence) {
-  return m_->kernel.lseek(runnable(m_, pid_), fd, offset, whence);
+  return m_->kernel.lseek(runnable(m_, tid_), fd, offset, whence);
 }
-Result<void> Process::ftruncate(int fd, std::uint64_t len) { return m_->kernel.ftruncate(runnable(m_, pid_), fd, len); }
-Result<void> Process::fsync(int fd) { return m_->kernel.fsync(runnable(m_, pid_), fd); }
-Result<void> Process::unlink(std::string_view path) { return m_->kernel.unlink(runnable(m_, pid_), path); }
+Result<void> Process::ftruncate(int fd, std::uint64_t len) { return m_->kernel.ftruncate(runnable(m_, tid_), fd, len); }
+Result<void> Process::fsync(int fd) { return m_->kernel.fsync(runnable(m_, tid_), fd); }
+Result<void> Process::unlink(std::string_view path) { return m_->kernel.unlink(runnable(m_, tid_), path); }
 Result<void> Process::mkdir(std::string_view path, std::uint32_t mode) {
-  return m_->kernel.mkdir(runnable(m_, pid_), path, mode);
+  return m_->kernel.mkdir(runnable(m_, tid_), path, mode);
 }
 
 Result<Process> Process::fork() {
-  auto pid = m_->kernel.fork(runnable(m_, pid_));
+  auto pid = m_->kernel.fork(runnable(m_, tid_));
   if (!pid) return pid.error();
   return Process(m_, *pid);
 }
 Result<Process> Process::vfork() {
-  auto pid = m_->kernel.vfork(runnable(m_, pid_));
+  auto pid = m_->kernel.vfork(runnable(m_, tid_));
   if (!pid) return pid.error();
   return Process(m_, *pid);
 }
+Result<Process> Process::create_thread() {
+  kern::CloneArgs a;
+  a.flags = kern::kCloneVm | kern::kCloneFs | kern::kCloneFiles | kern::kCloneSighand | kern::kCloneThread |
+            kern::kCloneSysvsem;
+  auto tid = m_->kernel.clone(runnable(m_, tid_), a);
+  if (!tid) return tid.error();
+  return Process(m_, *tid);
+}
 Result<VirtAddr> Process::execve(std::string_view path, const std::vector<std::string>& argv,
                                  const std::vector<std::string>& envp) {
-  return m_->kernel.execve(runnable(m_, pid_), path, argv, envp);
+  return m_->kernel.execve(runnable(m_, tid_), path, argv, envp);
 }
-void Process::exit(int code) { m_->kernel.exit(runnable(m_, pid_), code); }
-void Process::kill(Signal sig) { m_->kernel.kill(m_->proc(pid_), sig); }
+void Process::exit(int code) { m_->kernel.exit(runnable(m_, tid_), code); }
+void Process::exit_thread(int code) { m_->kernel.exit_thread(runnable(m_, tid_), (code & 0xff) << 8); }
+void Process::kill(Signal sig) {
+  kern::Task* leader = m_->kernel.find(pid_);
+  if (leader == nullptr) throw std::out_of_range("vmlab: no process " + std::to_string(pid_));
+  m_->kernel.kill(*leader, sig);
+}
+void Process::signal(Signal sig) {
+  kern::Task* leader = m_->kernel.find(pid_);
+  if (leader == nullptr) throw std::out_of_range("vmlab: no process " + std::to_string(pid_));
+  kern::KSigInfo info;
+  info.signo = static_cast<int>(sig);
+  info.code = kern::kSiUser;
+  kern::send_signal(m_->kernel, *leader, info, kern::SigTarget::group);
+  // A thread of the API runs no code between calls: it is always on its way back to
+  // user mode, where a signal it can take is taken.
+  const std::vector<int> threads = leader->tg->threads;
+  for (int tid : threads) {
+    if (kern::Task* t = m_->kernel.find_task(tid); t != nullptr && !t->exited) {
+      (void)kern::deliver_signals(m_->kernel, *t);  // false: the process died of it, nothing more to do
+    }
+  }
+}
 Result<WaitStatus> Process::wait(int child) {
-  auto r = m_->kernel.wait(runnable(m_, pid_), child);
+  auto r = m_->kernel.wait(runnable(m_, tid_), child);
   if (!r) return r.error();
   return WaitStatus{r->pid, r->status};
 }
 
 std::string Process::proc(std::string_view file) const {
-  kern::Process& p = m_->proc(pid_);
-  auto r = m_->kernel.proc_text("/proc/" + std::to_string(pid_) + "/" + std::string(file), &p);
+  const kern::Task* self = m_->kernel.find_task(tid_);
+  auto r = m_->kernel.proc_text("/proc/" + std::to_string(pid_) + "/" + std::string(file), self);
   if (!r) throw std::invalid_argument("vmlab: no /proc file " + std::string(file));
   return *r;
 }
 std::uint64_t Process::status_kb(std::string_view field) const { return proc_field(proc("status"), field); }
-std::uint64_t Process::minflt() const { return m_->proc(pid_).min_flt; }
-std::uint64_t Process::majflt() const { return m_->proc(pid_).maj_flt; }
+std::uint64_t Process::minflt() const { return usage_of(m_, pid_).min_flt; }
+std::uint64_t Process::majflt() const { return usage_of(m_, pid_).maj_flt; }
 std::uint64_t Process::faults(obs::FaultKind kind) const {
-  return m_->proc(pid_).faults_by_kind[static_cast<unsigned>(kind)];
+  return usage_of(m_, pid_).faults_by_kind[static_cast<unsigned>(kind)];
 }
 
 }  // namespace vmlab

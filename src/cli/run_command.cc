@@ -151,10 +151,9 @@ int run_command(MachineConfig config, const RunOptions& o) {
   argv.insert(argv.end(), o.args.begin(), o.args.end());
   const std::vector<std::string> envp{"PATH=/bin:/usr/bin", std::string("HOME=") + kHome,
                                       std::string("PWD=") + kHome, "USER=user", "LOGNAME=user"};
-  kern::TaskTable& tt = rt.tasks();
   auto started = rt.start(guest_prog, argv, envp, kHome,
-                          {tt.host_stream(STDIN_FILENO, false), tt.host_stream(STDOUT_FILENO, true),
-                           tt.host_stream(STDERR_FILENO, true)});
+                          {kernel.host_stream(STDIN_FILENO, false), kernel.host_stream(STDOUT_FILENO, true),
+                           kernel.host_stream(STDERR_FILENO, true)});
   if (!started) {
     return fail(fmt::format("{}: execve failed: {}", o.program, errno_name(started.error())), kUsageError);
   }

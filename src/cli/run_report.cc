@@ -8,7 +8,7 @@
 
 #include "fs/proc/procfs.h"
 #include "kernel/kernel.h"
-#include "kernel/task_table.h"
+#include "kernel/kernel.h"
 #include "kernel/uts.h"
 #include "obs/free_format.h"
 
@@ -51,17 +51,20 @@ RunStats collect_stats(kern::Kernel& k, guest::Runtime& rt, const guest::RunResu
   }
   s.report = res.report;
   s.instructions = res.instructions;
-  s.virtual_ns = rt.tasks().now_ns();
+  s.virtual_ns = k.sys().clock().latest();
   s.context_switches = res.context_switches;
   s.processes = rt.all_pids().size();
   for (int pid : rt.all_pids()) {
-    const kern::Process* p = k.find_any(pid);
-    if (p == nullptr) continue;
-    for (std::size_t i = 0; i < s.faults.size(); ++i) s.faults[i] += p->faults_by_kind[i];
-    s.minor_faults += p->min_flt;
-    s.major_faults += p->maj_flt;
-    std::uint64_t rss_kb = rt.tasks().peak_rss_kb(pid);
-    if (p->mm) rss_kb = std::max(rss_kb, p->mm->peak_rss() * (kPageSize / 1024));
+    const kern::ThreadGroup* g = k.find_group(pid);
+    if (g == nullptr) continue;
+    const kern::Usage u = k.usage(*g);
+    for (std::size_t i = 0; i < s.faults.size(); ++i) s.faults[i] += u.faults_by_kind[i];
+    s.minor_faults += u.min_flt;
+    s.major_faults += u.maj_flt;
+    std::uint64_t rss_kb = g->maxrss_kb;
+    if (const kern::Task* leader = k.find_task(pid); leader != nullptr && leader->mm) {
+      rss_kb = std::max(rss_kb, leader->mm->peak_rss() * (kPageSize / 1024));
+    }
     if (rss_kb > s.peak_rss_kb) {
       s.peak_rss_kb = rss_kb;
       s.peak_rss_pid = pid;

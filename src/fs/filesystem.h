@@ -16,10 +16,12 @@
 
 namespace vmlab::fs {
 
-// Who is asking: the credentials permission checks use, and the pid /proc/self names.
+// Who is asking: the credentials permission checks use, and the process and thread
+// /proc/self and /proc/thread-self name.
 struct Caller {
   std::uint32_t uid = 0, gid = 0;
   int pid = 0;
+  int tid = 0;
 };
 
 // One directory entry as getdents64() reports it (d_type values are Linux's DT_*).

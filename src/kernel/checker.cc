@@ -47,7 +47,7 @@ std::vector<std::string> check_consistency(Kernel& k) {
   std::set<Pfn> tables;
   std::set<const mm::AddressSpace*> mms;
   std::int64_t committed = 0;
-  for (const auto& [pid, p] : k.processes()) {
+  for (const auto& [pid, p] : k.tasks()) {
     if (!p->mm || !mms.insert(p->mm.get()).second) continue;
     mm::AddressSpace& mm = *p->mm;
     tables.insert(mm.pgd);
@@ -182,7 +182,7 @@ std::vector<std::string> check_consistency(Kernel& k) {
   for (unsigned c = 0; c < sys.mmu().cpu_count(); ++c) {
     const hw::Cpu& cpu = sys.mmu().cpu(c);
     mm::AddressSpace* running = nullptr;
-    for (const auto& [pid, p] : k.processes())
+    for (const auto& [pid, p] : k.tasks())
       if (p->mm && p->mm.get() == cpu.mm) running = p->mm.get();
     auto check_entry = [&](std::string_view tlb, const hw::TlbEntry& e) {
       const VirtAddr va = e.vpn << kPageShift;

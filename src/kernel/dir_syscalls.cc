@@ -9,16 +9,16 @@
 
 namespace vmlab::kern {
 
-Result<std::vector<fs::DirEntry>> Kernel::readdir(Process& p, int fd) {
+Result<std::vector<fs::DirEntry>> Kernel::readdir(Task& p, int fd) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   fs::OpenFile& file = **f;
   if (!file.inode->is_dir()) return Errno::notdir;
   const fs::Mount& mount = file.mount ? *file.mount : *fs_->vfs.mount_at("/");
-  return fs_->vfs.list(fs::Caller{p.uid, p.gid, p.pid}, mount, *file.inode, file.path);
+  return fs_->vfs.list(fs::Caller{p.tg->uid, p.tg->gid, p.tgid()}, mount, *file.inode, file.path);
 }
 
-Result<std::uint64_t> Kernel::getdents64(Process& p, int fd, VirtAddr buf, std::uint64_t len) {
+Result<std::uint64_t> Kernel::getdents64(Task& p, int fd, VirtAddr buf, std::uint64_t len) {
   auto entries = readdir(p, fd);
   if (!entries) return entries.error();
   fs::OpenFile& file = **fd_file(p, fd);

@@ -46,6 +46,7 @@ std::string_view errno_name(Errno e) {
     case Errno::loop: return "ELOOP";
     case Errno::overflow: return "EOVERFLOW";
     case Errno::opnotsupp: return "EOPNOTSUPP";
+    case Errno::timedout: return "ETIMEDOUT";
   }
   return "E?";
 }

@@ -4,8 +4,10 @@
 // memory, the interpreter goes at the mmap base, and the new stack holds argv, envp
 // and the auxiliary vector.
 #include <algorithm>
+#include <cstring>
 
 #include "fs/inode.h"
+#include "kernel/signal.h"
 #include "fs/path.h"
 #include "fs/vfs.h"
 #include "kernel/elf_image.h"
@@ -32,7 +34,7 @@ int segment_prot(const ElfSegment& s) {
 }
 
 // elf_load(): one PT_LOAD at `bias`.
-Result<void> load_segment(Kernel& k, Process& p, const std::shared_ptr<fs::OpenFile>& file, const ElfSegment& s,
+Result<void> load_segment(Kernel& k, Task& p, const std::shared_ptr<fs::OpenFile>& file, const ElfSegment& s,
                           std::uint64_t bias) {
   mm::AddressSpace& mm = *p.mm;
   const int prot = segment_prot(s);
@@ -75,7 +77,7 @@ Result<void> load_segment(Kernel& k, Process& p, const std::shared_ptr<fs::OpenF
 }
 
 // Maps every PT_LOAD of `elf` and records the layout values.
-Result<Loaded> load_image(Kernel& k, Process& p, const std::shared_ptr<fs::OpenFile>& file, const ElfImage& elf,
+Result<Loaded> load_image(Kernel& k, Task& p, const std::shared_ptr<fs::OpenFile>& file, const ElfImage& elf,
                           std::uint64_t et_dyn_base) {
   mm::AddressSpace& mm = *p.mm;
   Loaded out;
@@ -106,7 +108,7 @@ Result<Loaded> load_image(Kernel& k, Process& p, const std::shared_ptr<fs::OpenF
 }
 
 // A deterministic generator for AT_RANDOM (splitmix64 over the machine seed).
-std::array<std::uint8_t, 16> random_bytes(std::uint64_t seed, int pid) {
+std::array<std::uint8_t, 16> at_random_bytes(std::uint64_t seed, int pid) {
   std::uint64_t x = seed ^ (static_cast<std::uint64_t>(pid) * 0x9e3779b97f4a7c15ULL);
   std::array<std::uint8_t, 16> out{};
   for (int half = 0; half < 2; ++half) {
@@ -145,9 +147,8 @@ struct StackCharge {
 
 }  // namespace
 
-Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::vector<std::string>& argv,
-                                const std::vector<std::string>& envp, std::string_view filename) {
-  if (filename.empty()) filename = path;
+Result<VirtAddr> Kernel::exec_elf(Task& p, std::string_view path, const std::vector<std::string>& argv,
+                                 const std::vector<std::string>& envp, std::string_view filename) {
   auto walked = walk_at(p, kAtFdcwd, path, fs::kWalkFollow);
   if (!walked) return walked.error();
   const std::string exe_path = walked->path;  // d_path(): what maps and /proc/PID/exe show
@@ -156,7 +157,7 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
   if ((*inode)->type != fs::InodeType::regular) return Errno::acces;
   // do_open_execat(): may_open(MAY_EXEC) wants an execute bit for the caller, and one
   // bit at least for root; the interpreter is opened the same way.
-  const fs::Caller who{p.uid, p.gid, p.pid};
+  const fs::Caller who{p.tg->uid, p.tg->gid, p.tgid()};
   if (auto ok = fs::permission(**inode, *walked->mount, fs::kMayExec, who); !ok) return ok.error();
 
   // The new stack before the point of no return, as alloc_bprm() and
@@ -203,23 +204,20 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
     else fatal = ie.error().error;
   }
 
-  // The point of no return: the old address space goes.
-  auto old = p.mm;
-  p.set_mm(std::make_shared<mm::AddressSpace>(sys_, config_.layout));
-  p.mm->cap_sys_admin = p.privileged();
-  sys_.mmu().drop_mm(old.get());
-  {
-    Process holder;
-    holder.mm = std::move(old);
-    release_mm(holder);
-  }
-  if (p.vforked) {
-    p.vforked = false;
-    if (Process* parent = find(p.ppid); parent && parent->state == TaskState::vfork_waiting) {
-      parent->state = TaskState::running;
+  // The point of no return (begin_new_exec()): the other threads die and this one
+  // becomes the leader (de_thread()), then the old address space goes (exec_mmap());
+  // a vfork parent runs again.
+  de_thread(p);
+  if (p.vfork_parent != 0) {
+    if (Task* parent = find_task(p.vfork_parent); parent != nullptr && parent->vfork_child == p.tid) {
       parent->vfork_child = 0;
     }
+    p.vfork_parent = 0;
   }
+  sys_.mmu().drop_mm(p.mm.get());
+  mmput(std::move(p.mm));
+  p.set_mm(std::make_shared<mm::AddressSpace>(sys_, config_.layout));
+  p.mm->cap_sys_admin = p.privileged();
   // load_elf_binary() meets these in its segment loops, after begin_new_exec():
   // bprm_execve() then kills the task (force_fatal_sig(SIGSEGV)).
   if (fatal) {
@@ -228,7 +226,7 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
   }
   mm::AddressSpace& mm = *p.mm;
   auto file = std::make_shared<fs::OpenFile>(*inode, exe_path, kORdonly);
-  p.exe = exe_path;
+  p.tg->exe = exe_path;
   auto main = load_image(*this, p, file, *elf, elf_et_dyn_base(machine, task_size));
   if (!main) {
     kill(p, Signal::sigsegv);
@@ -252,7 +250,7 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
 
   // create_elf_tables() on a new stack (setup_arg_pages()).
   spec.top = mm.stack_top;
-  spec.random = random_bytes(config_.seed, p.pid);
+  spec.random = at_random_bytes(config_.seed, p.tgid());
   if (machine == kEmX86_64) spec.platform = "x86_64";
   const std::uint64_t entry = main->bias + elf->entry;
   // riscv64: ARCH_DLINFO first (AT_SYSINFO_EHDR left out: vmlab's [vdso] page holds
@@ -269,7 +267,7 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
                  {kAtPagesz, kPageSize}, {kAtClktck, 100},
                  {kAtPhdr, main->bias + elf->phdr_vaddr}, {kAtPhent, 56}, {kAtPhnum, elf->phnum},
                  {kAtBase, interp_bias}, {kAtFlags, 0}, {kAtEntry, entry},
-                 {kAtUid, p.uid}, {kAtEuid, p.uid}, {kAtGid, p.gid}, {kAtEgid, p.gid},
+                 {kAtUid, p.tg->uid}, {kAtEuid, p.tg->uid}, {kAtGid, p.tg->gid}, {kAtEgid, p.tg->gid},
                  {kAtSecure, 0}, {kAtRandom, 0}, {kAtExecfn, 0},
                  {kAtRseqFeatureSize, kRseqFeatureSize}, {kAtRseqAlign, kRseqAlign}, {kAtNull, 0}};
   } else {
@@ -282,10 +280,10 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
                  {kAtBase, interp_bias},
                  {kAtFlags, 0},
                  {kAtEntry, entry},
-                 {kAtUid, p.uid},
-                 {kAtEuid, p.uid},
-                 {kAtGid, p.gid},
-                 {kAtEgid, p.gid},
+                 {kAtUid, p.tg->uid},
+                 {kAtEuid, p.tg->uid},
+                 {kAtGid, p.tg->gid},
+                 {kAtEgid, p.tg->gid},
                  {kAtSecure, 0},
                  {kAtRandom, 0},
                  {kAtHwcap2, 0},
@@ -328,8 +326,101 @@ Result<VirtAddr> Kernel::execve(Process& p, std::string_view path, const std::ve
   // __set_task_comm(kbasename(bprm->filename))
   const std::string_view base = filename.substr(filename.rfind('/') + 1);
   p.comm = std::string(base.substr(0, 15));
-  if (sys_.events().active()) sys_.events().emit(obs::ProcessEvent{obs::ProcessEvent::Kind::exec, p.pid, 0});
+  if (sys_.events().active()) sys_.events().emit(obs::ProcessEvent{obs::ProcessEvent::Kind::exec, p.tgid(), 0});
   return interp ? interp_bias + interp->entry : entry;
+}
+
+
+void Kernel::de_thread(Task& t) {
+  ThreadGroup& g = *t.tg;
+  if (g.threads.size() == 1) return;
+  // zap_other_threads(): the other threads are killed. The process is not ending, so
+  // their deaths set no group status.
+  const std::vector<int> threads = g.threads;
+  for (int tid : threads) {
+    Task* other = find_task(tid);
+    if (other != nullptr && other != &t && !other->exited) exit_thread(*other, 9 /* SIGKILL */);
+  }
+  if (t.leader()) return;
+  // A thread that is not the leader takes its place: the leader's pid becomes its
+  // tid (exchange_tids()), the old leader is released, and it keeps the process's
+  // start time and sends SIGCHLD when the process ends.
+  const int old_tid = t.tid;
+  const int tgid = g.tgid;
+  Task* leader = find_task(tgid);
+  if (leader != nullptr) t.start_time_ns = leader->start_time_ns;
+  release_task(tgid);
+  auto node = tasks_.extract(old_tid);
+  node.key() = tgid;
+  t.tid = tgid;
+  tasks_.insert(std::move(node));
+  run_queue_->rename(old_tid, tgid);
+  std::replace(g.threads.begin(), g.threads.end(), old_tid, tgid);
+  t.exit_signal = kSigchld;
+}
+
+Result<VirtAddr> Kernel::execve(Task& t, std::string_view path, const std::vector<std::string>& argv,
+                                const std::vector<std::string>& envp) {
+  return exec_binary(t, path, argv, envp, 0, path);
+}
+
+Result<VirtAddr> Kernel::exec_binary(Task& t, std::string_view path, const std::vector<std::string>& argv,
+                                     const std::vector<std::string>& envp, int depth, std::string_view filename) {
+  update_maxrss(t);
+  auto entry = exec_elf(t, path, argv, envp, filename);
+  if (!entry && entry.error() == Errno::noexec) {
+    // binfmt_script: "#!interpreter [one argument]" in the first 256 bytes runs the
+    // interpreter with the script's path in place of argv[0].
+    auto text = read_whole_file(fs::normalize_path(t.fs->cwd, path));
+    if (text && text->starts_with("#!")) {
+      if (depth >= 4) return Errno::loop;  // BINPRM_MAX_RECURSION
+      std::string line = text->substr(2, std::min<std::size_t>(text->size(), 256) - 2);
+      const std::size_t nl = line.find('\n');
+      if (nl == std::string::npos && text->size() > 256) return Errno::noexec;
+      line = line.substr(0, nl);
+      auto blank = [](char c) { return c == ' ' || c == '\t'; };
+      std::size_t i = 0;
+      while (i < line.size() && blank(line[i])) ++i;
+      std::size_t j = i;
+      while (j < line.size() && !blank(line[j])) ++j;
+      const std::string interp = line.substr(i, j - i);
+      while (j < line.size() && blank(line[j])) ++j;
+      std::string arg = line.substr(j);
+      while (!arg.empty() && blank(arg.back())) arg.pop_back();
+      if (interp.empty()) return Errno::noexec;
+      std::vector<std::string> args{interp};
+      if (!arg.empty()) args.push_back(arg);
+      args.emplace_back(path);
+      if (argv.size() > 1) args.insert(args.end(), argv.begin() + 1, argv.end());
+      return exec_binary(t, interp, args, envp, depth + 1, filename);
+    }
+  }
+  if (!entry) return entry.error();  // past the point of no return the process was killed
+  // start_thread(): every register 0 but pc and sp; the instruction counter runs on.
+  const std::uint64_t instret = t.regs.instret;
+  t.regs = hw::Rv64Regs{};
+  t.regs.instret = instret;
+  t.regs.pc = *entry;
+  t.regs.x[2] = t.mm->start_stack;
+  // flush_signal_handlers() on a handler table of the process's own (unshare_sighand()).
+  if (t.sighand.use_count() > 1) t.sighand = std::make_shared<SigHand>(*t.sighand);
+  flush_signal_handlers(t);
+  t.altstack = AltStack{};
+  t.clear_child_tid = 0;
+  t.robust_list = 0;
+  rseq_execve(t);
+  // do_close_on_exec(), on a descriptor table of the process's own (unshare_files()).
+  if (t.files.use_count() > 1) t.files = t.files->copy();
+  for (std::size_t fd = 0; fd < t.files->cloexec.size(); ++fd) {
+    if (t.files->cloexec[fd]) (void)close(t, static_cast<int>(fd));  // an empty slot's EBADF is of no interest
+  }
+  t.files->cloexec.clear();
+  if (config_.layout == Layout::riscv64) {
+    auto vdso = map_vdso(t);
+    t.vdso = vdso ? *vdso : 0;
+  }
+  code_changed();
+  return entry;
 }
 
 }  // namespace vmlab::kern

@@ -21,7 +21,7 @@ bool is_proc_path(std::string_view p) { return p == "/proc" || p.starts_with("/p
 
 constexpr std::uint64_t kChunk = 64 * KiB;  // bounce buffer for read()/write()
 
-fs::Caller caller_of(const Process& p) { return {p.uid, p.gid, p.pid}; }
+fs::Caller caller_of(const Task& p) { return {p.tg->uid, p.tg->gid, p.tgid()}; }
 
 // ACC_MODE(): what an open asks to do to the file; O_TRUNC writes.
 int acc_mode(int flags) {
@@ -33,38 +33,38 @@ int acc_mode(int flags) {
 
 }  // namespace
 
-Result<std::shared_ptr<fs::OpenFile>> Kernel::fd_file(Process& p, int fd) {
-  if (fd < 0 || static_cast<std::size_t>(fd) >= p.fds.size() || !p.fds[static_cast<std::size_t>(fd)]) {
+Result<std::shared_ptr<fs::OpenFile>> Kernel::fd_file(Task& p, int fd) {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= p.files->fds.size() || !p.files->fds[static_cast<std::size_t>(fd)]) {
     return Errno::badf;
   }
-  return p.fds[static_cast<std::size_t>(fd)];
+  return p.files->fds[static_cast<std::size_t>(fd)];
 }
 
-Result<fs::WalkResult> Kernel::walk_at(const Process& p, int dirfd, std::string_view path, unsigned flags) {
-  std::string_view base = p.cwd;
+Result<fs::WalkResult> Kernel::walk_at(const Task& p, int dirfd, std::string_view path, unsigned flags) {
+  std::string_view base = p.fs->cwd;
   // The descriptor matters only for a relative path (path_init()).
   if (!path.empty() && path.front() != '/' && dirfd != kAtFdcwd) {
-    if (dirfd < 0 || static_cast<std::size_t>(dirfd) >= p.fds.size() || !p.fds[static_cast<std::size_t>(dirfd)]) {
+    if (dirfd < 0 || static_cast<std::size_t>(dirfd) >= p.files->fds.size() || !p.files->fds[static_cast<std::size_t>(dirfd)]) {
       return Errno::badf;
     }
-    const fs::OpenFile& f = *p.fds[static_cast<std::size_t>(dirfd)];
+    const fs::OpenFile& f = *p.files->fds[static_cast<std::size_t>(dirfd)];
     if (!f.inode->is_dir()) return Errno::notdir;
     base = f.path;
   }
   return fs_->vfs.walk(caller_of(p), base, path, flags);
 }
 
-Result<std::shared_ptr<fs::Inode>> Kernel::resolve(const Process& p, std::string_view path) {
+Result<std::shared_ptr<fs::Inode>> Kernel::resolve(const Task& p, std::string_view path) {
   auto w = walk_at(p, kAtFdcwd, path, fs::kWalkFollow);
   if (!w) return w.error();
   return w->inode;
 }
 
-Result<int> Kernel::open(Process& p, std::string_view path, int flags, std::uint32_t mode) {
+Result<int> Kernel::open(Task& p, std::string_view path, int flags, std::uint32_t mode) {
   return openat(p, kAtFdcwd, path, flags, mode);
 }
 
-Result<int> Kernel::openat(Process& p, int dirfd, std::string_view path, int flags, std::uint32_t mode) {
+Result<int> Kernel::openat(Task& p, int dirfd, std::string_view path, int flags, std::uint32_t mode) {
   const bool creat = flags & kOCreat;
   const bool excl = creat && (flags & kOExcl);
   // open_last_lookups(): O_CREAT|O_EXCL never follows a final symlink, O_NOFOLLOW neither.
@@ -78,7 +78,7 @@ Result<int> Kernel::openat(Process& p, int dirfd, std::string_view path, int fla
     // lookup_open(): a new file in a directory the caller may write, on a writable mount.
     if (w->trailing_slash) return Errno::isdir;
     if (auto r = fs::permission(*w->dir, *w->dir_mount, fs::kMayWrite | fs::kMayExec, who); !r) return r.error();
-    auto made = w->dir_mount->fs->create(*w->dir, w->name, mode & ~p.umask & 07777, who);
+    auto made = w->dir_mount->fs->create(*w->dir, w->name, mode & ~p.fs->umask & 07777, who);
     if (!made) return made.error();
     inode = *made;
     flags &= ~kOTrunc;  // a new file is empty, and its creator may open it as asked
@@ -106,13 +106,13 @@ Result<int> Kernel::openat(Process& p, int dirfd, std::string_view path, int fla
   }
   // The lowest free descriptor.
   std::size_t fd = 0;
-  while (fd < p.fds.size() && p.fds[fd]) ++fd;
-  if (fd == p.fds.size()) p.fds.emplace_back();
-  p.fds[fd] = std::move(file);
+  while (fd < p.files->fds.size() && p.files->fds[fd]) ++fd;
+  if (fd == p.files->fds.size()) p.files->fds.emplace_back();
+  p.files->fds[fd] = std::move(file);
   return static_cast<int>(fd);
 }
 
-Result<void> Kernel::close(Process& p, int fd) {
+Result<void> Kernel::close(Task& p, int fd) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   // hostfs: what was written reaches the host file when it is closed (or synced).
@@ -120,11 +120,11 @@ Result<void> Kernel::close(Process& p, int fd) {
   if ((*f)->writable() && inode.external && inode.type == fs::InodeType::regular) {
     fs::page_cache_writeback(sys_, *(*f)->inode, 0, ~0ULL);
   }
-  p.fds[static_cast<std::size_t>(fd)].reset();
+  p.files->fds[static_cast<std::size_t>(fd)].reset();
   return {};
 }
 
-Result<std::uint64_t> Kernel::rw(Process& p, fs::OpenFile& f, VirtAddr buf, std::uint64_t len, std::uint64_t pos,
+Result<std::uint64_t> Kernel::rw(Task& p, fs::OpenFile& f, VirtAddr buf, std::uint64_t len, std::uint64_t pos,
                                  bool write) {
   fs::Inode& inode = *f.inode;
   std::vector<std::uint8_t> bounce(std::min(len, kChunk));
@@ -173,7 +173,7 @@ Result<std::uint64_t> Kernel::rw(Process& p, fs::OpenFile& f, VirtAddr buf, std:
   return done;
 }
 
-Result<std::uint64_t> Kernel::read(Process& p, int fd, VirtAddr buf, std::uint64_t len) {
+Result<std::uint64_t> Kernel::read(Task& p, int fd, VirtAddr buf, std::uint64_t len) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if (!(*f)->readable()) return Errno::badf;
@@ -183,7 +183,7 @@ Result<std::uint64_t> Kernel::read(Process& p, int fd, VirtAddr buf, std::uint64
   return r;
 }
 
-Result<std::uint64_t> Kernel::write(Process& p, int fd, VirtAddr buf, std::uint64_t len) {
+Result<std::uint64_t> Kernel::write(Task& p, int fd, VirtAddr buf, std::uint64_t len) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if (!(*f)->writable()) return Errno::badf;
@@ -193,7 +193,7 @@ Result<std::uint64_t> Kernel::write(Process& p, int fd, VirtAddr buf, std::uint6
   return r;
 }
 
-Result<std::uint64_t> Kernel::pread(Process& p, int fd, VirtAddr buf, std::uint64_t len, std::uint64_t off) {
+Result<std::uint64_t> Kernel::pread(Task& p, int fd, VirtAddr buf, std::uint64_t len, std::uint64_t off) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if (!(*f)->readable()) return Errno::badf;
@@ -203,14 +203,14 @@ Result<std::uint64_t> Kernel::pread(Process& p, int fd, VirtAddr buf, std::uint6
   return rw(p, **f, buf, len, off, false);
 }
 
-Result<std::uint64_t> Kernel::pwrite(Process& p, int fd, VirtAddr buf, std::uint64_t len, std::uint64_t off) {
+Result<std::uint64_t> Kernel::pwrite(Task& p, int fd, VirtAddr buf, std::uint64_t len, std::uint64_t off) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if (!(*f)->writable()) return Errno::badf;
   return rw(p, **f, buf, len, off, true);
 }
 
-Result<std::uint64_t> Kernel::lseek(Process& p, int fd, std::int64_t off, int whence) {
+Result<std::uint64_t> Kernel::lseek(Task& p, int fd, std::int64_t off, int whence) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   std::int64_t base = 0;
@@ -228,7 +228,7 @@ Result<std::uint64_t> Kernel::lseek(Process& p, int fd, std::int64_t off, int wh
   return (*f)->pos;
 }
 
-Result<void> Kernel::ftruncate(Process& p, int fd, std::uint64_t len) {
+Result<void> Kernel::ftruncate(Task& p, int fd, std::uint64_t len) {
   if (static_cast<std::int64_t>(len) < 0) return Errno::inval;  // do_sys_ftruncate(): before the fd
   auto f = fd_file(p, fd);
   if (!f) return f.error();
@@ -237,7 +237,7 @@ Result<void> Kernel::ftruncate(Process& p, int fd, std::uint64_t len) {
   return {};
 }
 
-Result<void> Kernel::fsync(Process& p, int fd) {
+Result<void> Kernel::fsync(Task& p, int fd) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if ((*f)->inode->type == fs::InodeType::regular && !(*f)->is_proc) {
@@ -253,7 +253,7 @@ void Kernel::sync() {
   }
 }
 
-Result<FileStat> Kernel::fstat(Process& p, int fd) {
+Result<FileStat> Kernel::fstat(Task& p, int fd) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   return file_stat(sys_, *(*f)->inode, (*f)->is_proc);

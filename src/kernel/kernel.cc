@@ -1,10 +1,12 @@
 #include "kernel/kernel.h"
 
+#include <cstring>
 #include <set>
 
 #include "fs/inode.h"
 #include "fs/page_cache.h"
 #include "kernel/fs_state.h"
+#include "kernel/pipe.h"
 #include "kernel/stack_image.h"
 #include "mm/fault.h"
 #include "mm/mman.h"
@@ -18,8 +20,31 @@ namespace {
 constexpr std::uint32_t kRootDev = (8 << 8) | 1;  // 08:01
 }  // namespace
 
+// INIT_RLIMITS, with the machine's stack and data limits and the thread-count based
+// NPROC and SIGPENDING of set_max_threads() (16 KiB kernel stacks on riscv64).
+RLimits initial_rlimits(const MachineConfig& c, std::uint64_t total_pages) {
+  RLimits r{};
+  const std::uint64_t threads = std::max<std::uint64_t>(20, total_pages / 32);
+  r[kRlimitData] = {c.data_rlimit, kRlimInfinity};
+  r[kRlimitStack] = {c.stack_rlimit, kRlimInfinity};
+  r[kRlimitCore] = {0, kRlimInfinity};
+  r[kRlimitNproc] = {threads / 2, threads / 2};
+  r[kRlimitNofile] = {1024, 4096};  // INR_OPEN_CUR, INR_OPEN_MAX
+  r[kRlimitMemlock] = {8 * MiB, 8 * MiB};
+  r[kRlimitSigpending] = {threads / 2, threads / 2};
+  r[kRlimitMsgqueue] = {819200, 819200};
+  r[kRlimitNice] = {0, 0};
+  r[kRlimitRtprio] = {0, 0};
+  return r;
+}
+
 Kernel::Kernel(const MachineConfig& config, mm::MemorySystem& sys)
-    : config_(config), sys_(sys), rootfs_(kRootDev, [&sys](fs::Inode& inode) { sys.evict_inode(inode); }) {
+    : config_(config),
+      sys_(sys),
+      rootfs_(kRootDev, [&sys](fs::Inode& inode) { sys.evict_inode(inode); }),
+      run_queue_(std::make_unique<RunQueue>()),
+      curr_(config.cpus, nullptr),
+      rng_state_(config.seed ^ 0x5eed5eed5eedULL) {
   setup_mounts();
 }
 
@@ -29,20 +54,11 @@ Kernel::~Kernel() {
     if (inode->type == fs::InodeType::regular) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
   }
   // Tear every address space down while the memory system still exists.
-  for (auto& [pid, p] : procs_) {
-    p->fds.clear();
-    if (p->mm) release_mm(*p);
+  for (auto& [tid, t] : tasks_) {
+    if (t->files) t->files->fds.clear();
+    t->mm_id = nullptr;
+    mmput(std::move(t->mm));
   }
-}
-
-void Kernel::reap(int pid) {
-  auto node = procs_.extract(pid);
-  if (!node) return;
-  // What stays is the exit status, the counters and the names: a few hundred bytes.
-  Process& p = *node.mapped();
-  p.fds = {};
-  p.children = {};
-  reaped_.insert(std::move(node));
 }
 
 std::vector<fs::Inode*> Kernel::inodes() {
@@ -57,38 +73,86 @@ std::vector<fs::Inode*> Kernel::inodes() {
     for (auto& [name, child] : i->entries) todo.push_back(child.get());
   }
   if (vdso_) seen.insert(vdso_.get());
-  for (const auto& [pid, p] : procs_) {
-    for (const auto& f : p->fds) {
-      if (f) seen.insert(f->inode.get());
+  for (const auto& [tid, t] : tasks_) {
+    if (t->files) {
+      for (const auto& f : t->files->fds) {
+        if (f) seen.insert(f->inode.get());
+      }
     }
-    if (!p->mm) continue;
-    for (const mm::Vma& v : p->mm->vmas) {
+    if (!t->mm) continue;
+    for (const mm::Vma& v : t->mm->vmas) {
       if (v.file) seen.insert(v.file->inode.get());
     }
   }
   return {seen.begin(), seen.end()};
 }
 
-const Process* Kernel::find_any(int pid) const {
-  if (auto it = procs_.find(pid); it != procs_.end()) return it->second.get();
-  if (auto it = reaped_.find(pid); it != reaped_.end()) return it->second.get();
-  return nullptr;
+Task* Kernel::find_task(int tid) {
+  auto it = tasks_.find(tid);
+  return it == tasks_.end() ? nullptr : it->second.get();
 }
 
-Process* Kernel::find(int pid) {
-  auto it = procs_.find(pid);
-  return it == procs_.end() ? nullptr : it->second.get();
+Task* Kernel::find(int pid) {
+  auto g = groups_.find(pid);
+  if (g == groups_.end() || g->second->state == GroupState::reaped) return nullptr;
+  return find_task(pid);
 }
 
-Process& Kernel::spawn(std::string_view comm) {
-  auto p = std::make_unique<Process>();
-  p->pid = alloc_pid();
-  p->start_time_ns = sys_.clock().now();  // start_boottime, for stat's starttime
-  p->ppid = 1;
-  p->comm = std::string(comm.substr(0, 15));
-  p->set_mm(std::make_shared<mm::AddressSpace>(sys_, config_.layout));
-  mm::AddressSpace& mm = *p->mm;
-  mm.cap_sys_admin = p->privileged();
+const ThreadGroup* Kernel::find_group(int pid) const {
+  auto g = groups_.find(pid);
+  return g == groups_.end() ? nullptr : g->second.get();
+}
+
+std::vector<int> Kernel::pids() const {
+  std::vector<int> out;
+  for (const auto& [pid, g] : groups_) {
+    if (g->state != GroupState::reaped) out.push_back(pid);
+  }
+  return out;
+}
+
+Usage Kernel::usage(const ThreadGroup& g) const {
+  Usage u = g.dead;
+  for (int tid : g.threads) {
+    if (auto it = tasks_.find(tid); it != tasks_.end()) u += it->second->usage;
+  }
+  return u;
+}
+
+std::shared_ptr<ThreadGroup> Kernel::new_group(int tgid) {
+  auto g = std::make_shared<ThreadGroup>();
+  g->tgid = tgid;
+  groups_[tgid] = g;
+  return g;
+}
+
+Task& Kernel::new_task(std::shared_ptr<ThreadGroup> tg, int tid) {
+  auto t = std::make_unique<Task>();
+  t->tid = tid;
+  t->start_time_ns = now_ns();  // start_boottime, for stat's starttime
+  t->tg = std::move(tg);
+  t->tg->threads.push_back(t->tid);
+  ++t->tg->live;
+  Task& ref = *t;
+  tasks_.emplace(ref.tid, std::move(t));
+  run_queue_->add(ref.tid);
+  return ref;
+}
+
+Task& Kernel::spawn(std::string_view comm) {
+  const int pid = alloc_pid();
+  Task& t = new_task(new_group(pid), pid);
+  ThreadGroup& g = *t.tg;
+  g.ppid = 1;
+  g.pgid = g.sid = g.tgid;  // a process of the C++ API leads its own group and session
+  g.rlimits = initial_rlimits(config_, sys_.total_pages());
+  t.comm = std::string(comm.substr(0, 15));
+  t.files = std::make_shared<FilesStruct>();
+  t.fs = std::make_shared<FsStruct>();
+  t.sighand = std::make_shared<SigHand>();
+  t.set_mm(std::make_shared<mm::AddressSpace>(sys_, config_.layout));
+  mm::AddressSpace& mm = *t.mm;
+  mm.cap_sys_admin = t.privileged();
   // The heap of a program without program headers: where a PIE's would begin.
   mm.start_brk = mm.brk = page_align_down(mm.task_size / 3 * 2);  // ELF_ET_DYN_BASE
 
@@ -99,9 +163,7 @@ Process& Kernel::spawn(std::string_view comm) {
   spec.execfn = std::string(comm);
   spec.stack_rlimit = config_.stack_rlimit;
   auto image = build_stack_image(spec);
-  Process& ref = *p;
-  procs_.emplace(ref.pid, std::move(p));
-  for (int fd = 0; fd < 3; ++fd) (void)open(ref, "/dev/null", kORdwr, 0);  // stdin, stdout, stderr
+  for (int fd = 0; fd < 3; ++fd) (void)open(t, "/dev/null", kORdwr, 0);  // stdin, stdout, stderr
   if (image) {
     auto vma = std::make_unique<mm::Vma>();
     vma->start = image->vma_start;
@@ -118,94 +180,66 @@ Process& Kernel::spawn(std::string_view comm) {
     mm.arg_end = image->arg_end;
     mm.env_start = image->env_start;
     mm.env_end = image->env_end;
-    (void)copy_to_user(ref, image->sp, image->bytes);
+    (void)copy_to_user(t, image->sp, image->bytes);
   }
-  if (sys_.events().active()) sys_.events().emit(obs::ProcessEvent{obs::ProcessEvent::Kind::spawn, ref.pid, 0});
-  return ref;
+  t.regs.x[2] = mm.start_stack;
+  if (sys_.events().active()) sys_.events().emit(obs::ProcessEvent{obs::ProcessEvent::Kind::spawn, t.tid, 0});
+  return t;
 }
 
-void Kernel::switch_to(Process& p, unsigned cpu) {
-  p.cpu = cpu;  // task_cpu()
+void Kernel::switch_to(Task& t, unsigned cpu) {
+  t.cpu = cpu;  // task_cpu()
+  curr_[cpu] = &t;
   sys_.mmu().set_current(cpu);
-  sys_.mmu().switch_to(sys_.mmu().cpu(cpu), p.mm.get(), p.mm->pgd);
+  if (t.mm) sys_.mmu().switch_to(sys_.mmu().cpu(cpu), t.mm.get(), t.mm->pgd);
 }
 
-SigInfo Kernel::user_fault(Process& p, VirtAddr addr, hw::AccessType type, unsigned error_code) {
-  mm::FaultResult r = mm::handle_user_fault(*p.mm, addr, type, error_code);
-  ++p.faults_by_kind[static_cast<unsigned>(r.kind)];
-  if (r.counts_for_task()) (r.major ? p.maj_flt : p.min_flt)++;
+SigInfo Kernel::user_fault(Task& t, VirtAddr addr, hw::AccessType type, unsigned error_code) {
+  mm::FaultResult r = mm::handle_user_fault(*t.mm, addr, type, error_code);
+  ++t.usage.faults_by_kind[static_cast<unsigned>(r.kind)];
+  if (r.counts_for_task()) (r.major ? t.usage.maj_flt : t.usage.min_flt)++;
   if (sys_.events().active()) {
-    sys_.events().emit(obs::FaultEvent{p.pid, addr, r.kind, type == hw::AccessType::write, r.major});
+    sys_.events().emit(obs::FaultEvent{t.tgid(), addr, r.kind, type == hw::AccessType::write, r.major});
   }
   // VM_FAULT_OOM: with no reclaim or OOM-killer victim selection modelled yet, the
-  // faulting task is the one killed (pagefault_out_of_memory()).
-  if (r.signal.signo == Signal::sigkill) kill(p, Signal::sigkill);
+  // faulting task's process is the one killed (pagefault_out_of_memory()).
+  if (r.signal.signo == Signal::sigkill) kill(t, Signal::sigkill);
   return r.signal;
 }
 
-void Kernel::release_mm(Process& p) {
-  std::shared_ptr<mm::AddressSpace> mm = std::move(p.mm);
-  p.mm_id = nullptr;
-  if (--mm->users > 0) return;
-  // exit_mmap(): unmap everything, then free the tables and the PGD.
-  sys_.mmu().drop_mm(mm.get());
-  while (!mm->vmas.empty()) {
-    mm::Vma& v = *mm->vmas.begin();
-    (void)mm::unmap_range(*mm, v.start, v.end);
+FaultIn Kernel::fault_in(Task& t, VirtAddr va, hw::AccessType type) {
+  hw::Mmu& mmu = sys_.mmu();
+  switch_to(t, t.cpu);
+  return fault_in_page(mmu, mmu.cpu(t.cpu), va, type,
+                       [&](unsigned error_code) { return user_fault(t, va, type, error_code); });
+}
+
+void Kernel::update_maxrss(Task& t) {
+  if (!t.mm) return;
+  const std::uint64_t rss = std::max(t.mm->hiwater_rss, t.mm->rss_pages());
+  t.tg->maxrss_kb = std::max(t.tg->maxrss_kb, rss * (kPageSize / 1024));
+}
+
+std::shared_ptr<fs::OpenFile> Kernel::host_stream(int host_fd, bool write_end) {
+  return make_host_stream(next_pipe_ino(), host_fd, write_end);
+}
+
+void Kernel::random_bytes(std::uint8_t* out, std::size_t n) {
+  // splitmix64: deterministic for a seed, good enough for what guests use it for.
+  for (std::size_t i = 0; i < n; i += 8) {
+    rng_state_ += 0x9e3779b97f4a7c15ULL;
+    std::uint64_t z = rng_state_;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    const std::size_t k = std::min<std::size_t>(8, n - i);
+    std::memcpy(out + i, &z, k);
   }
 }
 
-void Kernel::close_all(Process& p) {
-  for (auto& f : p.fds) f.reset();
-  p.fds.clear();
-}
-
-void Kernel::exit(Process& p, int code) { do_exit(p, (code & 0xff) << 8); }
-
-void Kernel::kill(Process& p, Signal sig) { do_exit(p, static_cast<int>(sig)); }
-
-void Kernel::do_exit(Process& p, int status) {
-  if (!p.alive()) return;
-  close_all(p);
-  if (p.mm) release_mm(p);
-  p.state = TaskState::zombie;
-  p.exit_code = status;
-  // A vfork parent runs again once its child exits.
-  if (p.vforked) {
-    if (Process* parent = find(p.ppid); parent && parent->state == TaskState::vfork_waiting) {
-      parent->state = TaskState::running;
-      parent->vfork_child = 0;
-    }
-  }
-  // Orphans go to init, which reaps them when they exit.
-  for (int c : p.children) {
-    if (Process* child = find(c)) {
-      child->ppid = 1;
-      if (!child->alive()) reap(c);
-    }
-  }
-  p.children.clear();
-  if (sys_.events().active()) sys_.events().emit(obs::ProcessEvent{obs::ProcessEvent::Kind::exit, p.pid, status});
-  if (p.ppid == 1) reap(p.pid);  // reaped by init at once
-}
-
-Result<WaitResult> Kernel::wait(Process& parent, int child) {
-  for (int c : parent.children) {
-    if (child != -1 && c != child) continue;
-    Process* cp = find(c);
-    if (cp == nullptr || cp->alive()) continue;
-    // wait_task_zombie(): the parent collects the child's fault counts.
-    parent.cmin_flt += cp->min_flt + cp->cmin_flt;
-    parent.cmaj_flt += cp->maj_flt + cp->cmaj_flt;
-    WaitResult r{c, cp->exit_code};
-    std::erase(parent.children, c);
-    reap(c);
-    return r;
-  }
-  bool any = false;
-  for (int c : parent.children) any |= (child == -1 || c == child);
-  if (!any) return Errno::child;
-  return WaitResult{0, 0};
+void Kernel::warn_once(std::uint64_t key, std::string_view message) {
+  if (!warned_.insert(key).second) return;
+  warn(message);
 }
 
 }  // namespace vmlab::kern

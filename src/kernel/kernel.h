@@ -1,11 +1,13 @@
-// The kernel: the processes and the system-call entry points with Linux's argument
-// checks and errno values. The C++ API (and later the RISC-V front end) calls these,
-// so a behaviour is written once.
+// The kernel: the tasks and processes, and the system-call entry points with Linux's
+// argument checks and errno values. The C++ API and the RISC-V front end call these,
+// so a behaviour is written once. Every entry point acts for a task (current).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,7 +16,11 @@
 #include "fs/memfs.h"
 #include "fs/vfs.h"
 #include "hw/mmu.h"
-#include "kernel/process.h"
+#include "kernel/clone_args.h"
+#include "kernel/fault_in.h"
+#include "kernel/futex.h"
+#include "kernel/run_queue.h"
+#include "kernel/task.h"
 #include "mm/memory_system.h"
 #include "vmlab/result.h"
 #include "vmlab/signal.h"
@@ -26,7 +32,10 @@ struct MountSpec;
 namespace vmlab::kern {
 
 struct FsState;
-class TaskTable;
+
+// CLOCK_REALTIME at virtual time 0: 2024-01-01 00:00:00 UTC. Guests see wall-clock
+// time advance with the virtual clock only.
+inline constexpr std::uint64_t kRealtimeEpochSec = 1704067200;
 
 struct WaitResult {
   int pid = 0;     // 0: the child has not exited (WNOHANG)
@@ -45,76 +54,112 @@ class Kernel {
   Kernel(const MachineConfig& config, mm::MemorySystem& sys);
   ~Kernel();
 
+  const MachineConfig& config() const { return config_; }
   mm::MemorySystem& sys() { return sys_; }
   fs::MemFs& rootfs() { return rootfs_; }
+  // The virtual time on the current CPU (hw::Clock).
+  std::uint64_t now_ns() const { return sys_.clock().now(); }
 
-  // Processes.
-  Process* find(int pid);
-  // Also finds reaped processes (for their exit status).
-  const Process* find_any(int pid) const;
-  const std::map<int, std::unique_ptr<Process>>& processes() const { return procs_; }
+  // Tasks and processes (a process is a thread group: its pid is its leader's tid).
+  // A task that has not been released yet, running or exited.
+  Task* find_task(int tid);
+  // The leader of process `pid`, while the process is not reaped (it may be a zombie).
+  Task* find(int pid);
+  // Any process there ever was, reaped ones too (for their exit status and counts).
+  const ThreadGroup* find_group(int pid) const;
+  // Every task not yet released, by tid.
+  const std::map<int, std::unique_ptr<Task>>& tasks() const { return tasks_; }
+  // Processes not yet reaped, by pid.
+  std::vector<int> pids() const;
+  // thread_group_cputime() and what getrusage(RUSAGE_SELF) sums: every thread of the
+  // process, the released ones included.
+  Usage usage(const ThreadGroup& g) const;
+  // The run queue: the tasks that may be scheduled, in the order they are visited.
+  RunQueue& run_queue() { return *run_queue_; }
+  // The tasks waiting on futexes (futex.h).
+  FutexQueues& futexes() { return futexes_; }
+
   // A new process with an empty address space: a [stack] as exec leaves it, holding
   // argv[0] = `comm`, and a heap that starts at ELF_ET_DYN_BASE.
-  Process& spawn(std::string_view comm);
-  Result<int> fork(Process& parent);
-  Result<int> vfork(Process& parent);
-  void exit(Process& p, int code);
-  // Kills the process with a signal (an unhandled SIGSEGV, SIGBUS, or SIGKILL).
-  void kill(Process& p, Signal sig);
+  Task& spawn(std::string_view comm);
+  Result<int> fork(Task& parent);
+  Result<int> vfork(Task& parent);
+  // clone() and clone3() (clone.cc): a new task as `args` asks, sharing or copying
+  // what its flags say, with Linux's flag checks and errno values. Returns its tid.
+  Result<int> clone(Task& parent, const CloneArgs& args);
+  // exit_group(): every thread of the process ends and the process exits with `code`.
+  void exit(Task& t, int code);
+  // The process dies of `sig` at once (an unhandled SIGSEGV, SIGBUS, or SIGKILL).
+  void kill(Task& t, Signal sig);
+  // do_exit() of one thread with `wait_status` (exit(), or a thread reached by a group
+  // exit); the last one out ends the process.
+  void exit_thread(Task& t, int wait_status);
+  // do_group_exit(): the process ends with `wait_status` (as wait4 reports it); the
+  // other threads are killed (zap_other_threads()), then `t` exits.
+  void group_exit(Task& t, int wait_status);
   // waitpid(child or -1, WNOHANG): reaps a zombie child.
-  Result<WaitResult> wait(Process& parent, int child);
-  // execve(): replaces the address space with the ELF program at `path`. Returns the
-  // entry point (of the interpreter when there is one). `filename` is the name execve
-  // was called with when that was a script whose interpreter `path` is: it gives comm
-  // and AT_EXECFN (bprm->filename); empty means `path`. Errors Linux finds past the
-  // point of no return kill the process with SIGSEGV and are returned too.
-  Result<VirtAddr> execve(Process& p, std::string_view path, const std::vector<std::string>& argv,
-                          const std::vector<std::string>& envp, std::string_view filename = {});
+  Result<WaitResult> wait(Task& parent, int child);
+  // wait_task_zombie(): `parent`'s process collects zombie `child_pid` (its status,
+  // times, faults and peak RSS join the parent's children's) and it is reaped.
+  void reap_child(Task& parent, int child_pid);
+  // execve(): replaces the address space with the program at `path` and resets the
+  // task as exec does (handlers, close-on-exec descriptors, registers at the entry
+  // point, [vdso] on riscv64); an exec from a thread kills the others first
+  // (de_thread()). A "#!" script runs its interpreter (binfmt_script), at most 4 levels
+  // deep; the name execve was given stays the process's comm and AT_EXECFN
+  // (bprm->filename). Returns the entry point (of the interpreter when there is one).
+  // Errors Linux finds past the point of no return kill the process with SIGSEGV and
+  // are returned too.
+  Result<VirtAddr> execve(Task& t, std::string_view path, const std::vector<std::string>& argv,
+                          const std::vector<std::string>& envp);
+  // schedule_tail(): what a new child does before it first returns to user mode
+  // (CLONE_CHILD_SETTID's write, in the child's own address space).
+  void schedule_tail(Task& t);
 
   // Memory system calls.
-  Result<VirtAddr> mmap(Process& p, VirtAddr addr, std::uint64_t len, int prot, int flags, int fd, std::uint64_t off);
-  Result<void> munmap(Process& p, VirtAddr addr, std::uint64_t len);
-  Result<void> mprotect(Process& p, VirtAddr addr, std::uint64_t len, int prot);
-  Result<VirtAddr> mremap(Process& p, VirtAddr addr, std::uint64_t old_len, std::uint64_t new_len, int flags,
+  Result<VirtAddr> mmap(Task& t, VirtAddr addr, std::uint64_t len, int prot, int flags, int fd, std::uint64_t off);
+  Result<void> munmap(Task& t, VirtAddr addr, std::uint64_t len);
+  Result<void> mprotect(Task& t, VirtAddr addr, std::uint64_t len, int prot);
+  Result<VirtAddr> mremap(Task& t, VirtAddr addr, std::uint64_t old_len, std::uint64_t new_len, int flags,
                           VirtAddr new_addr);
-  Result<void> madvise(Process& p, VirtAddr addr, std::uint64_t len, int advice);
-  Result<void> msync(Process& p, VirtAddr addr, std::uint64_t len, int flags);
-  VirtAddr brk(Process& p, VirtAddr addr);
+  Result<void> madvise(Task& t, VirtAddr addr, std::uint64_t len, int advice);
+  Result<void> msync(Task& t, VirtAddr addr, std::uint64_t len, int flags);
+  VirtAddr brk(Task& t, VirtAddr addr);
 
-  // File system calls. Buffers are in the process's memory.
-  Result<int> open(Process& p, std::string_view path, int flags, std::uint32_t mode);
-  Result<void> close(Process& p, int fd);
-  Result<std::uint64_t> read(Process& p, int fd, VirtAddr buf, std::uint64_t len);
-  Result<std::uint64_t> write(Process& p, int fd, VirtAddr buf, std::uint64_t len);
-  Result<std::uint64_t> pread(Process& p, int fd, VirtAddr buf, std::uint64_t len, std::uint64_t off);
-  Result<std::uint64_t> pwrite(Process& p, int fd, VirtAddr buf, std::uint64_t len, std::uint64_t off);
-  Result<std::uint64_t> lseek(Process& p, int fd, std::int64_t off, int whence);
-  Result<void> ftruncate(Process& p, int fd, std::uint64_t len);
-  Result<void> fsync(Process& p, int fd);
+  // File system calls. Buffers are in the task's memory.
+  Result<int> open(Task& t, std::string_view path, int flags, std::uint32_t mode);
+  Result<void> close(Task& t, int fd);
+  Result<std::uint64_t> read(Task& t, int fd, VirtAddr buf, std::uint64_t len);
+  Result<std::uint64_t> write(Task& t, int fd, VirtAddr buf, std::uint64_t len);
+  Result<std::uint64_t> pread(Task& t, int fd, VirtAddr buf, std::uint64_t len, std::uint64_t off);
+  Result<std::uint64_t> pwrite(Task& t, int fd, VirtAddr buf, std::uint64_t len, std::uint64_t off);
+  Result<std::uint64_t> lseek(Task& t, int fd, std::int64_t off, int whence);
+  Result<void> ftruncate(Task& t, int fd, std::uint64_t len);
+  Result<void> fsync(Task& t, int fd);
   void sync();
-  Result<void> unlink(Process& p, std::string_view path);
-  Result<void> mkdir(Process& p, std::string_view path, std::uint32_t mode);
-  Result<FileStat> fstat(Process& p, int fd);
+  Result<void> unlink(Task& t, std::string_view path);
+  Result<void> mkdir(Task& t, std::string_view path, std::uint32_t mode);
+  Result<FileStat> fstat(Task& t, int fd);
 
   // Paths and directories (path_syscalls.cc, dir_syscalls.cc), with Linux's errors.
   // `dirfd` is kAtFdcwd (vmlab/fcntl.h) or a directory descriptor relative paths
   // start from; flags are the AT_* values each call takes.
-  Result<int> openat(Process& p, int dirfd, std::string_view path, int flags, std::uint32_t mode);
-  Result<FileStat> fstatat(Process& p, int dirfd, std::string_view path, int flags);
-  Result<FileStat> stat(Process& p, std::string_view path);   // follows a final symlink
-  Result<FileStat> lstat(Process& p, std::string_view path);  // does not
-  Result<void> faccessat(Process& p, int dirfd, std::string_view path, int mode, int flags);
-  Result<std::string> readlinkat(Process& p, int dirfd, std::string_view path);  // not truncated
-  Result<void> unlinkat(Process& p, int dirfd, std::string_view path, int flags);
-  Result<void> mkdirat(Process& p, int dirfd, std::string_view path, std::uint32_t mode);
-  Result<void> symlinkat(Process& p, std::string_view target, int dirfd, std::string_view path);
-  Result<void> chdir(Process& p, std::string_view path);
-  Result<void> fchdir(Process& p, int fd);
-  std::string getcwd(const Process& p) const { return p.cwd; }
+  Result<int> openat(Task& t, int dirfd, std::string_view path, int flags, std::uint32_t mode);
+  Result<FileStat> fstatat(Task& t, int dirfd, std::string_view path, int flags);
+  Result<FileStat> stat(Task& t, std::string_view path);   // follows a final symlink
+  Result<FileStat> lstat(Task& t, std::string_view path);  // does not
+  Result<void> faccessat(Task& t, int dirfd, std::string_view path, int mode, int flags);
+  Result<std::string> readlinkat(Task& t, int dirfd, std::string_view path);  // not truncated
+  Result<void> unlinkat(Task& t, int dirfd, std::string_view path, int flags);
+  Result<void> mkdirat(Task& t, int dirfd, std::string_view path, std::uint32_t mode);
+  Result<void> symlinkat(Task& t, std::string_view target, int dirfd, std::string_view path);
+  Result<void> chdir(Task& t, std::string_view path);
+  Result<void> fchdir(Task& t, int fd);
+  std::string getcwd(const Task& t) const { return t.fs->cwd; }
   // The entries of an open directory, "." and ".." first; getdents64() packs them as
   // struct linux_dirent64 into the user buffer from the descriptor's position.
-  Result<std::vector<fs::DirEntry>> readdir(Process& p, int fd);
-  Result<std::uint64_t> getdents64(Process& p, int fd, VirtAddr buf, std::uint64_t len);
+  Result<std::vector<fs::DirEntry>> readdir(Task& t, int fd);
+  Result<std::uint64_t> getdents64(Task& t, int fd, VirtAddr buf, std::uint64_t len);
 
   // Mounts (mounts.cc): a host directory at a guest path (hostfs). The error is the
   // host's (ENOENT, ENOTDIR, EACCES) when the host directory cannot be used.
@@ -122,29 +167,33 @@ class Kernel {
   fs::Vfs& vfs();
 
   // User memory, as the kernel reaches it (copy_to_user / copy_from_user): faults are
-  // taken for the process; an access Linux would refuse is EFAULT.
-  Result<void> copy_to_user(Process& p, VirtAddr dst, std::span<const std::uint8_t> src);
-  Result<void> copy_from_user(Process& p, std::span<std::uint8_t> dst, VirtAddr src);
+  // taken for the task; an access Linux would refuse is EFAULT.
+  Result<void> copy_to_user(Task& t, VirtAddr dst, std::span<const std::uint8_t> src);
+  Result<void> copy_from_user(Task& t, std::span<std::uint8_t> dst, VirtAddr src);
 
-  // A user-mode access the MMU refused: runs the fault handler for the process and
+  // A user-mode access the MMU refused: runs the fault handler for the task and
   // accounts the fault. The signal it raises, if any, has not been delivered.
-  SigInfo user_fault(Process& p, VirtAddr addr, hw::AccessType type, unsigned error_code);
-  // Makes CPU `cpu` run the process (and its address space): it is task_cpu() from now.
-  void switch_to(Process& p, unsigned cpu);
+  SigInfo user_fault(Task& t, VirtAddr addr, hw::AccessType type, unsigned error_code);
+  // Translates `va` for a user access of `type` by `t` on its CPU, taking the faults
+  // the access raises until the MMU gives a frame (kernel/fault_in.h).
+  FaultIn fault_in(Task& t, VirtAddr va, hw::AccessType type);
+  // Makes CPU `cpu` run the task (and its address space): it is task_cpu() and the
+  // current CPU from now.
+  void switch_to(Task& t, unsigned cpu);
+  // The task running on the current CPU (current), or null.
+  Task* current() const { return curr_[sys_.mmu().current()]; }
 
   // Host-side helpers for tools and tests (no process involved).
   Result<std::string> read_whole_file(std::string_view path);
   Result<void> write_whole_file(std::string_view path, std::string_view contents, std::uint32_t mode = 0644);
-  // The text of a /proc file, rendered from live state.
-  Result<std::string> proc_text(std::string_view path, const Process* self);
-  // The guest runtime's tasks, while it runs (TaskTable attaches itself): /proc shows
-  // their signal state, limits, times and context switches.
-  void attach_tasks(TaskTable* tasks) { tasks_ = tasks; }
+  // The text of a /proc file, rendered from live state; `self` resolves /proc/self
+  // and /proc/thread-self.
+  Result<std::string> proc_text(std::string_view path, const Task* self);
 
   // The riscv64 [vdso] (vdso.cc): one page holding the signal return trampoline,
   // mapped below the mmap base as arch_setup_additional_pages() maps Linux's; one
-  // cached page shared by every process. The guest runtime maps it at exec.
-  Result<VirtAddr> map_vdso(Process& p);
+  // cached page shared by every process. execve maps it for riscv64 layouts.
+  Result<VirtAddr> map_vdso(Task& t);
   fs::Inode* vdso_inode() { return vdso_.get(); }
 
   // Every inode the machine holds, each once: those reachable from the root and the
@@ -153,33 +202,81 @@ class Kernel {
   // memory). What sync() writes back and the checker recounts.
   std::vector<fs::Inode*> inodes();
 
+  // Peak RSS of the task's process in kB (hiwater_rss), kept for getrusage.
+  void update_maxrss(Task& t);
+
+  // A host stream (stdin, stdout, stderr) as an open file the guest sees as a pipe.
+  std::shared_ptr<fs::OpenFile> host_stream(int host_fd, bool write_end);
+  // Inode numbers of pipefs.
+  std::uint64_t next_pipe_ino() { return ++pipe_ino_; }
+  // getrandom(): the machine's deterministic stream, seeded from layout.seed.
+  void random_bytes(std::uint8_t* out, std::size_t n);
+
+  // Warnings for the user (an unknown system call, an unsupported flag): one line on
+  // the warning sink; warn_once() once per key.
+  void set_warning_sink(std::function<void(std::string_view)> sink) { warn_ = std::move(sink); }
+  void warn(std::string_view message) {
+    if (warn_) warn_(message);
+  }
+  void warn_once(std::uint64_t key, std::string_view message);
+  // fence.i, riscv_flush_icache() and exec: decoded code must be forgotten.
+  void set_code_change_hook(std::function<void()> hook) { on_code_change_ = std::move(hook); }
+  void code_changed() {
+    if (on_code_change_) on_code_change_();
+  }
+
  private:
-  Result<std::shared_ptr<fs::OpenFile>> fd_file(Process& p, int fd);
-  Result<std::shared_ptr<fs::Inode>> resolve(const Process& p, std::string_view path);
-  Result<fs::WalkResult> walk_at(const Process& p, int dirfd, std::string_view path, unsigned flags);
+  Result<std::shared_ptr<fs::OpenFile>> fd_file(Task& t, int fd);
+  Result<std::shared_ptr<fs::Inode>> resolve(const Task& t, std::string_view path);
+  Result<fs::WalkResult> walk_at(const Task& t, int dirfd, std::string_view path, unsigned flags);
   void setup_mounts();
-  void release_mm(Process& p);
-  // copy_process(): a child's record, with what fork and vfork both copy from the
-  // parent (all but the address space).
-  std::unique_ptr<Process> copy_process(const Process& parent);
-  void do_exit(Process& p, int wait_status);
-  void close_all(Process& p);
-  int alloc_pid() { return next_pid_++; }
-  // Removes a reaped process from the table. Its record stays allocated (API handles
-  // and their inline fast path may still point at it) but is found no more.
+  // mmput(): a user lets go of an address space; the last one unmaps it all.
+  void mmput(std::shared_ptr<mm::AddressSpace> mm);
+  // The record of a new task of `tg` with `tid` (the group's first task: its tgid).
+  Task& new_task(std::shared_ptr<ThreadGroup> tg, int tid);
+  // A new process around `leader`'s group: registered by pid.
+  std::shared_ptr<ThreadGroup> new_group(int tgid);
+  // copy_process(): a child process's first task, with what fork and vfork both copy
+  // from the parent (all but the address space).
+  Task& copy_process(const Task& parent);
+  // exit_notify(): the process has ended: SIGCHLD to the parent, or reaping at once.
+  void exit_notify(ThreadGroup& g);
+  // release_task(): an exited task leaves the tables; its times and faults join its
+  // process's; a process with no task left is reaped.
+  void release_task(int tid);
+  // The process is collected: off the table, its record kept for its exit status.
   void reap(int pid);
-  Result<std::uint64_t> rw(Process& p, fs::OpenFile& f, VirtAddr buf, std::uint64_t len, std::uint64_t pos,
+  // de_thread(): at exec, the other threads of the process die and `t` becomes its
+  // leader.
+  void de_thread(Task& t);
+  // Execs one level of a #! chain (execve()).
+  Result<VirtAddr> exec_binary(Task& t, std::string_view path, const std::vector<std::string>& argv,
+                               const std::vector<std::string>& envp, int depth, std::string_view filename);
+  // load_elf_binary() up to and past the point of no return (exec.cc).
+  Result<VirtAddr> exec_elf(Task& t, std::string_view path, const std::vector<std::string>& argv,
+                            const std::vector<std::string>& envp, std::string_view filename);
+  void close_all(Task& t);
+  int alloc_pid() { return next_pid_++; }
+  Result<std::uint64_t> rw(Task& t, fs::OpenFile& f, VirtAddr buf, std::uint64_t len, std::uint64_t pos,
                            bool write);
 
   const MachineConfig& config_;
   mm::MemorySystem& sys_;
   fs::MemFs rootfs_;
   std::unique_ptr<FsState> fs_;  // the mount table, /dev, /proc, hostfs, /dev/urandom
-  std::map<int, std::unique_ptr<Process>> procs_;
-  std::map<int, std::unique_ptr<Process>> reaped_;  // pids are never reused
+  std::map<int, std::unique_ptr<Task>> tasks_;          // by tid: not yet released
+  std::vector<std::unique_ptr<Task>> released_;         // records kept for API handles
+  std::map<int, std::shared_ptr<ThreadGroup>> groups_;  // by pid: every process there ever was
+  std::unique_ptr<RunQueue> run_queue_;
+  FutexQueues futexes_;
+  std::vector<Task*> curr_;  // by CPU: the task switch_to() last put there (cleared when released)
   int next_pid_ = 1000;
   std::shared_ptr<fs::Inode> vdso_;
-  TaskTable* tasks_ = nullptr;
+  std::function<void(std::string_view)> warn_;
+  std::set<std::uint64_t> warned_;
+  std::function<void()> on_code_change_;
+  std::uint64_t rng_state_ = 0;
+  std::uint64_t pipe_ino_ = 0;
 };
 
 // The /dev character devices vmlab provides (their Linux device numbers).

@@ -9,13 +9,13 @@
 namespace vmlab::kern {
 
 namespace {
-void credit(Process& p, const mm::FaultTally& t) {
-  p.min_flt += t.minor;
-  p.maj_flt += t.major;
+void credit(Task& p, const mm::FaultTally& t) {
+  p.usage.min_flt += t.minor;
+  p.usage.maj_flt += t.major;
 }
 }  // namespace
 
-Result<VirtAddr> Kernel::mmap(Process& p, VirtAddr addr, std::uint64_t len, int prot, int flags, int fd,
+Result<VirtAddr> Kernel::mmap(Task& p, VirtAddr addr, std::uint64_t len, int prot, int flags, int fd,
                               std::uint64_t off) {
   if (off & (kPageSize - 1)) return Errno::inval;  // the x86-64 entry checks the byte offset
   mm::MmapArgs args{addr, len, prot, flags, nullptr, off};
@@ -40,36 +40,36 @@ Result<VirtAddr> Kernel::mmap(Process& p, VirtAddr addr, std::uint64_t len, int 
   mm::FaultTally tally;
   auto r = mm::do_mmap(*p.mm, args, &tally);
   credit(p, tally);
-  if (r && sys_.events().active()) sys_.events().emit(obs::MapEvent{obs::MapEvent::Kind::mmap, p.pid, *r, *r + len});
+  if (r && sys_.events().active()) sys_.events().emit(obs::MapEvent{obs::MapEvent::Kind::mmap, p.tgid(), *r, *r + len});
   return r;
 }
 
-Result<void> Kernel::munmap(Process& p, VirtAddr addr, std::uint64_t len) {
+Result<void> Kernel::munmap(Task& p, VirtAddr addr, std::uint64_t len) {
   auto r = mm::do_munmap(*p.mm, addr, len);
-  if (r && sys_.events().active()) sys_.events().emit(obs::MapEvent{obs::MapEvent::Kind::munmap, p.pid, addr, addr + len});
+  if (r && sys_.events().active()) sys_.events().emit(obs::MapEvent{obs::MapEvent::Kind::munmap, p.tgid(), addr, addr + len});
   return r;
 }
 
-Result<void> Kernel::mprotect(Process& p, VirtAddr addr, std::uint64_t len, int prot) {
+Result<void> Kernel::mprotect(Task& p, VirtAddr addr, std::uint64_t len, int prot) {
   return mm::do_mprotect(*p.mm, addr, len, prot);
 }
 
-Result<VirtAddr> Kernel::mremap(Process& p, VirtAddr addr, std::uint64_t old_len, std::uint64_t new_len, int flags,
+Result<VirtAddr> Kernel::mremap(Task& p, VirtAddr addr, std::uint64_t old_len, std::uint64_t new_len, int flags,
                                 VirtAddr new_addr) {
   return mm::do_mremap(*p.mm, addr, old_len, new_len, flags, new_addr);
 }
 
-Result<void> Kernel::madvise(Process& p, VirtAddr addr, std::uint64_t len, int advice) {
+Result<void> Kernel::madvise(Task& p, VirtAddr addr, std::uint64_t len, int advice) {
   mm::FaultTally tally;
   auto r = mm::do_madvise(*p.mm, addr, len, advice, &tally);
   credit(p, tally);
   return r;
 }
 
-Result<void> Kernel::msync(Process& p, VirtAddr addr, std::uint64_t len, int flags) {
+Result<void> Kernel::msync(Task& p, VirtAddr addr, std::uint64_t len, int flags) {
   return mm::do_msync(*p.mm, addr, len, flags);
 }
 
-VirtAddr Kernel::brk(Process& p, VirtAddr addr) { return mm::do_brk(*p.mm, addr); }
+VirtAddr Kernel::brk(Task& p, VirtAddr addr) { return mm::do_brk(*p.mm, addr); }
 
 }  // namespace vmlab::kern

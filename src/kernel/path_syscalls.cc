@@ -15,7 +15,7 @@ namespace vmlab::kern {
 
 namespace {
 
-fs::Caller caller_of(const Process& p) { return {p.uid, p.gid, p.pid}; }
+fs::Caller caller_of(const Task& p) { return {p.tg->uid, p.tg->gid, p.tgid()}; }
 
 // st_blocks of a memfs file: the blocks on its "disk" plus dirty cached pages not yet
 // written back (ext4 counts delayed-allocation blocks too).
@@ -48,7 +48,7 @@ FileStat file_stat(mm::MemorySystem& sys, const fs::Inode& i, bool proc_file) {
   return st;
 }
 
-Result<FileStat> Kernel::fstatat(Process& p, int dirfd, std::string_view path, int flags) {
+Result<FileStat> Kernel::fstatat(Task& p, int dirfd, std::string_view path, int flags) {
   if (flags & ~(kAtSymlinkNofollow | kAtEmptyPath | 0x800 /* AT_NO_AUTOMOUNT */)) return Errno::inval;
   if (path.empty() && (flags & kAtEmptyPath)) {
     if (dirfd == kAtFdcwd) return stat(p, ".");
@@ -59,13 +59,13 @@ Result<FileStat> Kernel::fstatat(Process& p, int dirfd, std::string_view path, i
   return file_stat(sys_, *w->inode);
 }
 
-Result<FileStat> Kernel::stat(Process& p, std::string_view path) { return fstatat(p, kAtFdcwd, path, 0); }
+Result<FileStat> Kernel::stat(Task& p, std::string_view path) { return fstatat(p, kAtFdcwd, path, 0); }
 
-Result<FileStat> Kernel::lstat(Process& p, std::string_view path) {
+Result<FileStat> Kernel::lstat(Task& p, std::string_view path) {
   return fstatat(p, kAtFdcwd, path, kAtSymlinkNofollow);
 }
 
-Result<void> Kernel::faccessat(Process& p, int dirfd, std::string_view path, int mode, int flags) {
+Result<void> Kernel::faccessat(Task& p, int dirfd, std::string_view path, int mode, int flags) {
   // do_faccessat(): bad modes and flags first.
   if (mode & ~(kROk | kWOk | kXOk)) return Errno::inval;
   if (flags & ~(kAtEaccess | kAtSymlinkNofollow | kAtEmptyPath)) return Errno::inval;
@@ -83,7 +83,7 @@ Result<void> Kernel::faccessat(Process& p, int dirfd, std::string_view path, int
   return fs::permission(*w->inode, *w->mount, mode, caller_of(p));
 }
 
-Result<std::string> Kernel::readlinkat(Process& p, int dirfd, std::string_view path) {
+Result<std::string> Kernel::readlinkat(Task& p, int dirfd, std::string_view path) {
   if (path.empty()) return Errno::noent;
   auto w = walk_at(p, dirfd, path, 0);
   if (!w) return w.error();
@@ -91,13 +91,13 @@ Result<std::string> Kernel::readlinkat(Process& p, int dirfd, std::string_view p
   return w->mount->fs->readlink(*w->inode, caller_of(p));
 }
 
-Result<void> Kernel::unlink(Process& p, std::string_view path) { return unlinkat(p, kAtFdcwd, path, 0); }
+Result<void> Kernel::unlink(Task& p, std::string_view path) { return unlinkat(p, kAtFdcwd, path, 0); }
 
-Result<void> Kernel::mkdir(Process& p, std::string_view path, std::uint32_t mode) {
+Result<void> Kernel::mkdir(Task& p, std::string_view path, std::uint32_t mode) {
   return mkdirat(p, kAtFdcwd, path, mode);
 }
 
-Result<void> Kernel::unlinkat(Process& p, int dirfd, std::string_view path, int flags) {
+Result<void> Kernel::unlinkat(Task& p, int dirfd, std::string_view path, int flags) {
   if (flags & ~kAtRemovedir) return Errno::inval;
   const bool rmdir = flags & kAtRemovedir;
   auto w = walk_at(p, dirfd, path, fs::kWalkCreate);
@@ -121,7 +121,7 @@ Result<void> Kernel::unlinkat(Process& p, int dirfd, std::string_view path, int 
   return w->dir_mount->fs->unlink(*w->dir, w->name);  // evicted when its last user lets go
 }
 
-Result<void> Kernel::mkdirat(Process& p, int dirfd, std::string_view path, std::uint32_t mode) {
+Result<void> Kernel::mkdirat(Task& p, int dirfd, std::string_view path, std::uint32_t mode) {
   auto w = walk_at(p, dirfd, path, fs::kWalkCreate);
   if (!w) return w.error();
   // filename_create(): an existing name is EEXIST before a read-only mount is EROFS.
@@ -129,10 +129,10 @@ Result<void> Kernel::mkdirat(Process& p, int dirfd, std::string_view path, std::
   if (w->dir_mount->read_only) return Errno::rofs;
   const fs::Caller who = caller_of(p);
   if (auto r = fs::permission(*w->dir, *w->dir_mount, fs::kMayWrite | fs::kMayExec, who); !r) return r.error();
-  return w->dir_mount->fs->mkdir(*w->dir, w->name, mode & ~p.umask & 01777, who);
+  return w->dir_mount->fs->mkdir(*w->dir, w->name, mode & ~p.fs->umask & 01777, who);
 }
 
-Result<void> Kernel::symlinkat(Process& p, std::string_view target, int dirfd, std::string_view path) {
+Result<void> Kernel::symlinkat(Task& p, std::string_view target, int dirfd, std::string_view path) {
   if (target.empty()) return Errno::noent;
   if (target.size() >= fs::kPathMax) return Errno::nametoolong;
   auto w = walk_at(p, dirfd, path, fs::kWalkCreate);
@@ -145,23 +145,23 @@ Result<void> Kernel::symlinkat(Process& p, std::string_view target, int dirfd, s
   return w->dir_mount->fs->symlink(*w->dir, w->name, std::string(target), who);
 }
 
-Result<void> Kernel::chdir(Process& p, std::string_view path) {
+Result<void> Kernel::chdir(Task& p, std::string_view path) {
   auto w = walk_at(p, kAtFdcwd, path, fs::kWalkFollow);
   if (!w) return w.error();
   if (!w->inode->is_dir()) return Errno::notdir;
   if (auto r = fs::permission(*w->inode, *w->mount, fs::kMayExec, caller_of(p)); !r) return r.error();
-  p.cwd = w->path;
+  p.fs->cwd = w->path;
   return {};
 }
 
-Result<void> Kernel::fchdir(Process& p, int fd) {
+Result<void> Kernel::fchdir(Task& p, int fd) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if (!(*f)->inode->is_dir()) return Errno::notdir;
   if ((*f)->mount) {
     if (auto r = fs::permission(*(*f)->inode, *(*f)->mount, fs::kMayExec, caller_of(p)); !r) return r.error();
   }
-  p.cwd = (*f)->path;
+  p.fs->cwd = (*f)->path;
   return {};
 }
 

@@ -6,7 +6,7 @@
 #include <cerrno>
 
 #include "kernel/signal.h"
-#include "kernel/task_table.h"
+#include "kernel/kernel.h"
 
 namespace vmlab::kern {
 
@@ -15,14 +15,14 @@ namespace {
 constexpr int kONonblock = 04000;
 constexpr std::uint64_t kHostChunk = 65536;
 
-// send_sig(SIGPIPE, current, 0): SI_USER from the task itself.
+// send_sig(SIGPIPE, current, 0): SI_USER from the task itself, to its process.
 void sigpipe(SysCtx& c) {
   KSigInfo info;
   info.signo = 13;
   info.code = kSiUser;
-  info.pid = c.p.pid;
-  info.uid = static_cast<int>(c.p.uid);
-  send_signal(c.tt, c.t, info);
+  info.pid = c.t.tgid();
+  info.uid = static_cast<int>(c.t.tg->uid);
+  send_signal(c.k, c.t, info, SigTarget::group);  // send_sig_info(): PIDTYPE_TGID
 }
 
 std::int64_t host_read(SysCtx& c, Pipe& pp, const UserBuffers& to) {
@@ -33,7 +33,7 @@ std::int64_t host_read(SysCtx& c, Pipe& pp, const UserBuffers& to) {
     n = ::read(pp.host_fd, buf.data(), buf.size());
   } while (n < 0 && errno == EINTR);
   if (n < 0) return -errno;
-  const std::uint64_t copied = to.scatter(c.k, c.p, 0, std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
+  const std::uint64_t copied = to.scatter(c.k, c.t, 0, std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
   return copied == 0 && n > 0 ? err(Errno::fault) : static_cast<std::int64_t>(copied);
 }
 
@@ -42,7 +42,7 @@ std::int64_t host_write(SysCtx& c, Pipe& pp, const UserBuffers& from) {
   std::vector<std::uint8_t> buf(std::min(from.total(), kHostChunk));
   while (done < from.total()) {
     const std::uint64_t want = std::min<std::uint64_t>(buf.size(), from.total() - done);
-    const std::uint64_t got = from.gather(c.k, c.p, done, std::span<std::uint8_t>(buf.data(), want));
+    const std::uint64_t got = from.gather(c.k, c.t, done, std::span<std::uint8_t>(buf.data(), want));
     std::uint64_t off = 0;
     if (pp.capture != nullptr) {
       pp.capture->append(reinterpret_cast<const char*>(buf.data()), got);
@@ -90,13 +90,13 @@ std::uint64_t UserBuffers::walk(std::uint64_t off, std::uint64_t n, Fn&& fn) con
   return moved;
 }
 
-std::uint64_t UserBuffers::gather(Kernel& k, Process& p, std::uint64_t off, std::span<std::uint8_t> buf) const {
+std::uint64_t UserBuffers::gather(Kernel& k, Task& p, std::uint64_t off, std::span<std::uint8_t> buf) const {
   return walk(off, buf.size(), [&](VirtAddr va, std::uint64_t at, std::uint64_t n) {
     return k.copy_from_user(p, buf.subspan(at, n), va).ok();
   });
 }
 
-std::uint64_t UserBuffers::scatter(Kernel& k, Process& p, std::uint64_t off, std::span<const std::uint8_t> buf) const {
+std::uint64_t UserBuffers::scatter(Kernel& k, Task& p, std::uint64_t off, std::span<const std::uint8_t> buf) const {
   return walk(off, buf.size(), [&](VirtAddr va, std::uint64_t at, std::uint64_t n) {
     return k.copy_to_user(p, va, buf.subspan(at, n)).ok();
   });
@@ -110,7 +110,7 @@ std::int64_t pipe_read(SysCtx& c, PipeFile& f, const UserBuffers& to) {
     // What cannot be copied out stays in the pipe.
     std::vector<std::uint8_t> tmp(std::min<std::uint64_t>(to.total(), pp.size()));
     pp.peek(tmp.data(), tmp.size());
-    const std::uint64_t copied = to.scatter(c.k, c.p, 0, tmp);
+    const std::uint64_t copied = to.scatter(c.k, c.t, 0, tmp);
     pp.drop(copied);
     return copied ? static_cast<std::int64_t>(copied) : err(Errno::fault);
   }
@@ -139,7 +139,7 @@ std::int64_t pipe_write(SysCtx& c, PipeFile& f, const UserBuffers& from) {
     // Small writes are atomic: all at once or not yet.
     if (pp.room() >= left) {
       std::vector<std::uint8_t> tmp(left);
-      const std::uint64_t got = from.gather(c.k, c.p, 0, tmp);
+      const std::uint64_t got = from.gather(c.k, c.t, 0, tmp);
       pp.put(tmp.data(), got);
       return got ? static_cast<std::int64_t>(got) : err(Errno::fault);
     }
@@ -148,7 +148,7 @@ std::int64_t pipe_write(SysCtx& c, PipeFile& f, const UserBuffers& from) {
     const std::uint64_t n = std::min<std::uint64_t>(pp.room(), left);
     if (n > 0) {
       std::vector<std::uint8_t> tmp(n);
-      const std::uint64_t got = from.gather(c.k, c.p, done, tmp);
+      const std::uint64_t got = from.gather(c.k, c.t, done, tmp);
       pp.put(tmp.data(), got);
       done += got;
       if (got < n) return partial(Errno::fault);

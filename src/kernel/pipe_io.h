@@ -28,8 +28,8 @@ class UserBuffers {
   const std::vector<std::pair<VirtAddr, std::uint64_t>>& segments() const { return segs_; }
   // Copies between user memory at stream offset `off` and `buf`, a page at a time;
   // returns how many bytes were copied before a fault.
-  std::uint64_t gather(Kernel& k, Process& p, std::uint64_t off, std::span<std::uint8_t> buf) const;
-  std::uint64_t scatter(Kernel& k, Process& p, std::uint64_t off, std::span<const std::uint8_t> buf) const;
+  std::uint64_t gather(Kernel& k, Task& p, std::uint64_t off, std::span<std::uint8_t> buf) const;
+  std::uint64_t scatter(Kernel& k, Task& p, std::uint64_t off, std::span<const std::uint8_t> buf) const;
 
  private:
   template <class Fn>

@@ -3,8 +3,8 @@
 // signal while its pc is inside the critical section that rseq_cs describes, moves the
 // pc to the section's abort handler on the way back to user mode.
 //
-// vmlab has one CPU and one NUMA node, and a process has one thread: cpu_id, node_id
-// and mm_cid are always 0.
+// cpu_id and cpu_id_start are the CPU the task runs on; node_id is 0 (one NUMA node)
+// and mm_cid 0.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,7 @@
 
 namespace vmlab::kern {
 
-class TaskTable;
+class Kernel;
 
 // The uapi layout (include/uapi/linux/rseq.h).
 inline constexpr std::uint32_t kRseqOrigSize = 32;     // ORIG_RSEQ_SIZE
@@ -27,9 +27,9 @@ void rseq_preempt(Task& t);
 // a preemption or a signal asked for it: the abort fixup, then the cpu_id fields.
 // A bad rseq area or rseq_cs gets SIGSEGV (force_sigsegv()); `delivering` is the
 // signal being delivered (rseq_signal_deliver()), 0 otherwise.
-void rseq_notify_resume(TaskTable& tt, Task& t, int delivering = 0);
+void rseq_notify_resume(Kernel& k, Task& t, int delivering = 0);
 // rseq_signal_deliver(): before a handler's frame is built.
-void rseq_signal_deliver(TaskTable& tt, Task& t, int sig);
+void rseq_signal_deliver(Kernel& k, Task& t, int sig);
 // rseq_fork(): a child sharing the parent's memory (CLONE_VM) starts unregistered;
 // any other inherits the registration.
 void rseq_fork(Task& child, const Task& parent, bool clone_vm);

@@ -4,7 +4,8 @@
 #include <vector>
 
 #include "kernel/signal.h"
-#include "kernel/task_table.h"
+#include "kernel/kernel.h"
+#include "kernel/signal.h"
 
 namespace vmlab::kern {
 
@@ -57,9 +58,8 @@ std::array<std::uint8_t, 128> encode_siginfo(const KSigInfo& info) {
   return b;
 }
 
-bool setup_rt_frame(TaskTable& tt, Task& t, const KSigInfo& info, const SigAction& ka, std::uint64_t saved_mask) {
-  Process* p = tt.kernel().find(t.pid);
-  if (p == nullptr || !p->mm) return false;
+bool setup_rt_frame(Kernel& k, Task& t, const KSigInfo& info, const SigAction& ka, std::uint64_t saved_mask) {
+  if (!t.mm) return false;
   auto& r = t.regs;
   const std::uint64_t sp = r.x[2];
   // get_sigframe(): overflowing the alternate stack from on it gives a bogus address.
@@ -69,7 +69,7 @@ bool setup_rt_frame(TaskTable& tt, Task& t, const KSigInfo& info, const SigActio
   } else {
     frame = (sigsp(t, sp, ka) - kFrameSize) & ~std::uint64_t{15};
   }
-  if (frame > p->mm->task_size - kFrameSize) return false;  // access_ok()
+  if (frame > t.mm->task_size - kFrameSize) return false;  // access_ok()
 
   std::vector<std::uint8_t> buf(kFrameSize, 0);
   std::uint8_t* b = buf.data();
@@ -86,7 +86,7 @@ bool setup_rt_frame(TaskTable& tt, Task& t, const KSigInfo& info, const SigActio
   for (int i = 1; i < 32; ++i) put64(b, kUcMcontext + 8 * static_cast<std::uint64_t>(i), r.x[static_cast<std::size_t>(i)]);
   for (int i = 0; i < 32; ++i) put64(b, kScFpregs + 8 * static_cast<std::uint64_t>(i), r.f[static_cast<std::size_t>(i)]);
   put32(b, kScFcsr, r.fcsr);
-  if (!tt.kernel().copy_to_user(*p, frame, buf)) return false;
+  if (!k.copy_to_user(t, frame, buf)) return false;
   if (t.altstack.flags & kSsAutodisarm) t.altstack = AltStack{};
 
   r.x[1] = t.vdso;  // ra: __vdso_rt_sigreturn
@@ -98,16 +98,16 @@ bool setup_rt_frame(TaskTable& tt, Task& t, const KSigInfo& info, const SigActio
   return true;
 }
 
-bool restore_rt_frame(TaskTable& tt, Task& t) {
-  Process* p = tt.kernel().find(t.pid);
-  if (p == nullptr || !p->mm) return false;
+bool restore_rt_frame(Kernel& k, Task& t) {
+  if (!t.mm) return false;
   const std::uint64_t frame = t.regs.x[2];
-  if (frame > p->mm->task_size - kFrameSize) return false;
+  if (frame > t.mm->task_size - kFrameSize) return false;
   std::vector<std::uint8_t> buf(kFrameSize);
-  if (!tt.kernel().copy_from_user(*p, buf, frame)) return false;
+  if (!k.copy_from_user(t, buf, frame)) return false;
   const std::uint8_t* b = buf.data();
   // set_current_blocked(): SIGKILL and SIGSTOP never blocked.
   t.blocked = get64(b, kUcSigmask) & ~(sig_bit(9) | sig_bit(19));
+  recalc_sigpending(t);
   auto& r = t.regs;
   r.pc = get64(b, kUcMcontext);
   for (int i = 1; i < 32; ++i) r.x[static_cast<std::size_t>(i)] = get64(b, kUcMcontext + 8 * static_cast<std::uint64_t>(i));

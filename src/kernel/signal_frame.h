@@ -12,7 +12,7 @@
 
 namespace vmlab::kern {
 
-class TaskTable;
+class Kernel;
 
 // Offsets in struct rt_sigframe (checked against glibc's ucontext_t and siginfo_t).
 inline constexpr std::uint64_t kFrameSize = 1088;
@@ -32,11 +32,11 @@ std::array<std::uint8_t, 128> encode_siginfo(const KSigInfo& info);
 // stack) and points the registers at the handler: a0 the signal, a1 &info, a2 &uc,
 // ra the [vdso] trampoline that calls rt_sigreturn. `saved_mask` is the mask the
 // handler's return restores. False when the frame cannot be written.
-bool setup_rt_frame(TaskTable& tt, Task& t, const KSigInfo& info, const SigAction& ka, std::uint64_t saved_mask);
+bool setup_rt_frame(Kernel& k, Task& t, const KSigInfo& info, const SigAction& ka, std::uint64_t saved_mask);
 
 // rt_sigreturn(): restores mask, registers, FP state and the alternate stack from the
 // frame at sp. False for a bad frame (unreadable, or a reserved field not zero).
-bool restore_rt_frame(TaskTable& tt, Task& t);
+bool restore_rt_frame(Kernel& k, Task& t);
 
 // do_sigaltstack(): installs `ss` (if given) for a task whose stack pointer is `sp`;
 // EPERM while running on the alternate stack, EINVAL for bad flags, ENOMEM below

@@ -7,7 +7,7 @@
 #include "kernel/pipe.h"
 #include "kernel/pipe_io.h"
 #include "kernel/sys_handlers.h"
-#include "kernel/task_table.h"
+#include "kernel/kernel.h"
 #include "kernel/user_mem.h"
 #include "vmlab/fcntl.h"
 #include "vmlab/mman.h"
@@ -24,29 +24,29 @@ constexpr std::uint64_t kUioMaxIov = 1024;
 int as_int(std::uint64_t v) { return static_cast<int>(static_cast<std::uint32_t>(v)); }
 
 std::shared_ptr<fs::OpenFile> fd_get(SysCtx& c, int fd) {
-  if (fd < 0 || static_cast<std::size_t>(fd) >= c.p.fds.size()) return nullptr;
-  return c.p.fds[static_cast<std::size_t>(fd)];
+  if (fd < 0 || static_cast<std::size_t>(fd) >= c.t.files->fds.size()) return nullptr;
+  return c.t.files->fds[static_cast<std::size_t>(fd)];
 }
 
 // alloc_fd(): the lowest free descriptor at or above `min`, below RLIMIT_NOFILE.
 Result<int> alloc_fd(SysCtx& c, int min) {
-  const std::uint64_t limit = c.t.rlimits[kRlimitNofile].cur;
+  const std::uint64_t limit = c.t.tg->rlimits[kRlimitNofile].cur;
   std::size_t fd = static_cast<std::size_t>(std::max(min, 0));
-  while (fd < c.p.fds.size() && c.p.fds[fd]) ++fd;
+  while (fd < c.t.files->fds.size() && c.t.files->fds[fd]) ++fd;
   if (fd >= limit) return Errno::mfile;
   return static_cast<int>(fd);
 }
 
 void install(SysCtx& c, int fd, std::shared_ptr<fs::OpenFile> f, bool cloexec) {
   const auto i = static_cast<std::size_t>(fd);
-  if (i >= c.p.fds.size()) c.p.fds.resize(i + 1);
-  c.p.fds[i] = std::move(f);
-  c.t.set_cloexec(fd, cloexec);
+  if (i >= c.t.files->fds.size()) c.t.files->fds.resize(i + 1);
+  c.t.files->fds[i] = std::move(f);
+  c.t.files->set_cloexec(fd, cloexec);
 }
 
 // access_ok(): the whole buffer below the top of the user address space.
 bool access_ok(SysCtx& c, VirtAddr addr, std::uint64_t len) {
-  const std::uint64_t top = c.p.mm->task_size;
+  const std::uint64_t top = c.t.mm->task_size;
   return len <= top && addr <= top - len;
 }
 
@@ -57,7 +57,7 @@ Result<UserBuffers> import_iovec(SysCtx& c, VirtAddr vec, std::uint64_t count) {
   UserBuffers out;
   std::uint64_t total = 0;
   for (std::uint64_t i = 0; i < count; ++i) {
-    auto iov = get_user<std::array<std::uint64_t, 2>>(c.k, c.p, vec + 16 * i);
+    auto iov = get_user<std::array<std::uint64_t, 2>>(c.k, c.t, vec + 16 * i);
     if (!iov) return Errno::fault;
     std::uint64_t len = (*iov)[1];
     if (static_cast<std::int64_t>(len) < 0) return Errno::inval;
@@ -76,9 +76,9 @@ std::int64_t file_rw(SysCtx& c, int fd, const UserBuffers& bufs, bool write, con
   for (const auto& [base, len] : bufs.segments()) {
     Result<std::uint64_t> r = Errno::inval;
     if (pos != nullptr) {
-      r = write ? c.k.pwrite(c.p, fd, base, len, *pos + done) : c.k.pread(c.p, fd, base, len, *pos + done);
+      r = write ? c.k.pwrite(c.t, fd, base, len, *pos + done) : c.k.pread(c.t, fd, base, len, *pos + done);
     } else {
-      r = write ? c.k.write(c.p, fd, base, len) : c.k.read(c.p, fd, base, len);
+      r = write ? c.k.write(c.t, fd, base, len) : c.k.read(c.t, fd, base, len);
     }
     if (!r) return done ? static_cast<std::int64_t>(done) : err(r.error());
     done += *r;
@@ -128,20 +128,20 @@ int file_flags(fs::OpenFile& f) {
 }  // namespace
 
 std::int64_t sys_openat(SysCtx& c, const SysArgs& a) {
-  auto path = get_path(c.k, c.p, a[1]);
+  auto path = get_path(c.k, c.t, a[1]);
   if (!path) return err(path.error());
   const int flags = as_int(a[2]);
   if (auto fd = alloc_fd(c, 0); !fd) return err(fd.error());
-  auto fd = c.k.openat(c.p, as_int(a[0]), *path, flags, static_cast<std::uint32_t>(a[3]));
+  auto fd = c.k.openat(c.t, as_int(a[0]), *path, flags, static_cast<std::uint32_t>(a[3]));
   if (!fd) return err(fd.error());
-  c.t.set_cloexec(*fd, flags & kOCloexec);
+  c.t.files->set_cloexec(*fd, flags & kOCloexec);
   return *fd;
 }
 
 std::int64_t sys_close(SysCtx& c, const SysArgs& a) {
   const int fd = as_int(a[0]);
-  auto r = c.k.close(c.p, fd);
-  if (r) c.t.set_cloexec(fd, false);
+  auto r = c.k.close(c.t, fd);
+  if (r) c.t.files->set_cloexec(fd, false);
   return ret(r);
 }
 
@@ -172,7 +172,7 @@ std::int64_t sys_lseek(SysCtx& c, const SysArgs& a) {
   auto f = fd_get(c, as_int(a[0]));
   if (!f) return err(Errno::badf);
   if (as_pipe(*f)) return err(Errno::spipe);
-  return ret(c.k.lseek(c.p, as_int(a[0]), static_cast<std::int64_t>(a[1]), as_int(a[2])));
+  return ret(c.k.lseek(c.t, as_int(a[0]), static_cast<std::int64_t>(a[1]), as_int(a[2])));
 }
 
 std::int64_t sys_pipe2(SysCtx& c, const SysArgs& a) {
@@ -182,13 +182,13 @@ std::int64_t sys_pipe2(SysCtx& c, const SysArgs& a) {
   if (!rfd) return err(rfd.error());
   // The second descriptor: the next free one after the first.
   std::size_t second = static_cast<std::size_t>(*rfd) + 1;
-  while (second < c.p.fds.size() && c.p.fds[second]) ++second;
-  if (second >= c.t.rlimits[kRlimitNofile].cur) return err(Errno::mfile);
+  while (second < c.t.files->fds.size() && c.t.files->fds[second]) ++second;
+  if (second >= c.t.tg->rlimits[kRlimitNofile].cur) return err(Errno::mfile);
   const std::int32_t fds[2] = {*rfd, static_cast<std::int32_t>(second)};
   // The numbers reach the caller before the descriptors exist: nothing is
   // installed when they cannot be written.
-  if (!put_user(c.k, c.p, a[0], fds)) return err(Errno::fault);
-  PipeEnds ends = make_pipe(c.tt.next_pipe_ino(), flags);
+  if (!put_user(c.k, c.t, a[0], fds)) return err(Errno::fault);
+  PipeEnds ends = make_pipe(c.k.next_pipe_ino(), flags);
   install(c, fds[0], ends.read, flags & kOCloexec);
   install(c, fds[1], ends.write, flags & kOCloexec);
   return 0;
@@ -209,11 +209,11 @@ std::int64_t sys_dup3(SysCtx& c, const SysArgs& a) {
   const int flags = as_int(a[2]);
   if (flags & ~kOCloexec) return err(Errno::inval);
   if (static_cast<std::uint32_t>(oldfd) == newfd) return err(Errno::inval);
-  if (newfd >= c.t.rlimits[kRlimitNofile].cur) return err(Errno::badf);
+  if (newfd >= c.t.tg->rlimits[kRlimitNofile].cur) return err(Errno::badf);
   auto f = fd_get(c, oldfd);
   if (!f) return err(Errno::badf);
   // do_dup2(): whatever newfd held is closed quietly.
-  if (fd_get(c, static_cast<int>(newfd))) (void)c.k.close(c.p, static_cast<int>(newfd));
+  if (fd_get(c, static_cast<int>(newfd))) (void)c.k.close(c.t, static_cast<int>(newfd));
   install(c, static_cast<int>(newfd), f, flags & kOCloexec);
   return newfd;
 }
@@ -229,16 +229,16 @@ std::int64_t sys_fcntl(SysCtx& c, const SysArgs& a) {
   switch (cmd) {
     case kDupfd:
     case kDupfdCloexec: {
-      if (a[2] >= c.t.rlimits[kRlimitNofile].cur) return err(Errno::inval);
+      if (a[2] >= c.t.tg->rlimits[kRlimitNofile].cur) return err(Errno::inval);
       auto nfd = alloc_fd(c, static_cast<int>(a[2]));
       if (!nfd) return err(nfd.error());
       install(c, *nfd, f, cmd == kDupfdCloexec);
       return *nfd;
     }
     case kGetfd:
-      return c.t.fd_cloexec(fd) ? 1 : 0;
+      return c.t.files->fd_cloexec(fd) ? 1 : 0;
     case kSetfd:
-      c.t.set_cloexec(fd, a[2] & 1);
+      c.t.files->set_cloexec(fd, a[2] & 1);
       return 0;
     case kGetfl:
       return file_flags(*f);
@@ -252,14 +252,14 @@ std::int64_t sys_fcntl(SysCtx& c, const SysArgs& a) {
     case kOfdGetlk: {
       // Record locks are not modelled: every lock is granted, none is ever held
       // against the caller (l_type = F_UNLCK).
-      if (!put_user<std::int16_t>(c.k, c.p, a[2], 2)) return err(Errno::fault);
+      if (!put_user<std::int16_t>(c.k, c.t, a[2], 2)) return err(Errno::fault);
       return 0;
     }
     case kSetlk:
     case kSetlkw:
     case kOfdSetlk:
     case kOfdSetlkw: {
-      if (!get_user<std::int16_t>(c.k, c.p, a[2])) return err(Errno::fault);
+      if (!get_user<std::int16_t>(c.k, c.t, a[2])) return err(Errno::fault);
       return 0;
     }
     case kSetown:
@@ -282,13 +282,13 @@ std::int64_t sys_ioctl(SysCtx& c, const SysArgs& a) {
   if (!f) return err(Errno::badf);
   switch (static_cast<std::uint32_t>(a[1])) {
     case kFioclex:
-      c.t.set_cloexec(fd, true);
+      c.t.files->set_cloexec(fd, true);
       return 0;
     case kFionclex:
-      c.t.set_cloexec(fd, false);
+      c.t.files->set_cloexec(fd, false);
       return 0;
     case kFionbio: {
-      auto on = get_user<std::int32_t>(c.k, c.p, a[2]);
+      auto on = get_user<std::int32_t>(c.k, c.t, a[2]);
       if (!on) return err(Errno::fault);
       f->flags = *on ? (f->flags | kONonblock) : (f->flags & ~kONonblock);
       return 0;
@@ -302,7 +302,7 @@ std::int64_t sys_ioctl(SysCtx& c, const SysArgs& a) {
       } else {
         return err(Errno::notty);
       }
-      return put_user<std::int32_t>(c.k, c.p, a[2], static_cast<std::int32_t>(n)) ? 0 : err(Errno::fault);
+      return put_user<std::int32_t>(c.k, c.t, a[2], static_cast<std::int32_t>(n)) ? 0 : err(Errno::fault);
     }
     default:
       return err(Errno::notty);

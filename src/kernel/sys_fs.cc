@@ -5,7 +5,7 @@
 
 #include "kernel/pipe.h"
 #include "kernel/sys_handlers.h"
-#include "kernel/task_table.h"
+#include "kernel/kernel.h"
 #include "kernel/user_mem.h"
 #include "vmlab/fcntl.h"
 
@@ -28,18 +28,18 @@ std::uint64_t real_sec(std::uint64_t ns) { return kRealtimeEpochSec + ns / 10000
 std::uint32_t real_nsec(std::uint64_t ns) { return static_cast<std::uint32_t>(ns % 1000000000ULL); }
 
 // What fstat() says about a pipe end: a FIFO on pipefs, owned by the caller.
-FileStat pipe_stat(const PipeFile& f, const Process& p) {
+FileStat pipe_stat(const PipeFile& f, const Task& p) {
   const fs::Inode& i = *f.pipe->inode;
-  FileStat st{i.dev, i.ino, 0, 0, kSIfifo | 0600, 1, p.uid, p.gid, 0};
+  FileStat st{i.dev, i.ino, 0, 0, kSIfifo | 0600, 1, p.tg->uid, p.tg->gid, 0};
   st.blksize = static_cast<std::uint32_t>(kPageSize);
   return st;
 }
 
 Result<FileStat> stat_fd(SysCtx& c, int fd) {
-  if (fd >= 0 && static_cast<std::size_t>(fd) < c.p.fds.size() && c.p.fds[static_cast<std::size_t>(fd)]) {
-    if (PipeFile* pf = as_pipe(*c.p.fds[static_cast<std::size_t>(fd)])) return pipe_stat(*pf, c.p);
+  if (fd >= 0 && static_cast<std::size_t>(fd) < c.t.files->fds.size() && c.t.files->fds[static_cast<std::size_t>(fd)]) {
+    if (PipeFile* pf = as_pipe(*c.t.files->fds[static_cast<std::size_t>(fd)])) return pipe_stat(*pf, c.t);
   }
-  return c.k.fstat(c.p, fd);
+  return c.k.fstat(c.t, fd);
 }
 
 // cp_new_stat(): the asm-generic struct stat of riscv64, 128 bytes.
@@ -61,7 +61,7 @@ std::int64_t put_stat(SysCtx& c, VirtAddr addr, const FileStat& st) {
   put64(b, 96, real_nsec(st.mtime_ns));
   put64(b, 104, real_sec(st.ctime_ns));
   put64(b, 112, real_nsec(st.ctime_ns));
-  return c.k.copy_to_user(c.p, addr, b) ? 0 : err(Errno::fault);
+  return c.k.copy_to_user(c.t, addr, b) ? 0 : err(Errno::fault);
 }
 
 // cp_statx(): struct statx, 256 bytes, with the basic fields (STATX_BASIC_STATS).
@@ -86,14 +86,14 @@ std::int64_t put_statx(SysCtx& c, VirtAddr addr, const FileStat& st) {
   put32(b, 132, st.rdev & 0xff);
   put32(b, 136, static_cast<std::uint32_t>(st.dev >> 8));
   put32(b, 140, static_cast<std::uint32_t>(st.dev & 0xff));
-  return c.k.copy_to_user(c.p, addr, b) ? 0 : err(Errno::fault);
+  return c.k.copy_to_user(c.t, addr, b) ? 0 : err(Errno::fault);
 }
 
 // vfs_fstatat(): an empty path with AT_EMPTY_PATH names the descriptor itself.
 Result<FileStat> stat_at(SysCtx& c, int dirfd, VirtAddr path_addr, int flags) {
   std::string path;
   if (path_addr != 0 || !(flags & kAtEmptyPath)) {
-    auto p = get_path(c.k, c.p, path_addr);
+    auto p = get_path(c.k, c.t, path_addr);
     if (!p) return p.error();
     path = std::move(*p);
   }
@@ -101,12 +101,12 @@ Result<FileStat> stat_at(SysCtx& c, int dirfd, VirtAddr path_addr, int flags) {
     if (!(flags & kAtEmptyPath)) return Errno::noent;
     if (dirfd != kAtFdcwd) return stat_fd(c, dirfd);
   }
-  return c.k.fstatat(c.p, dirfd, path, flags);
+  return c.k.fstatat(c.t, dirfd, path, flags);
 }
 
 bool is_pipe_fd(SysCtx& c, int fd) {
-  return fd >= 0 && static_cast<std::size_t>(fd) < c.p.fds.size() && c.p.fds[static_cast<std::size_t>(fd)] &&
-         as_pipe(*c.p.fds[static_cast<std::size_t>(fd)]) != nullptr;
+  return fd >= 0 && static_cast<std::size_t>(fd) < c.t.files->fds.size() && c.t.files->fds[static_cast<std::size_t>(fd)] &&
+         as_pipe(*c.t.files->fds[static_cast<std::size_t>(fd)]) != nullptr;
 }
 
 }  // namespace
@@ -138,18 +138,18 @@ std::int64_t sys_statx(SysCtx& c, const SysArgs& a) {
 
 std::int64_t sys_getdents64(SysCtx& c, const SysArgs& a) {
   if (is_pipe_fd(c, as_int(a[0]))) return err(Errno::notdir);
-  return ret(c.k.getdents64(c.p, as_int(a[0]), a[1], a[2]));
+  return ret(c.k.getdents64(c.t, as_int(a[0]), a[1], a[2]));
 }
 
 std::int64_t sys_readlinkat(SysCtx& c, const SysArgs& a) {
   const int bufsiz = as_int(a[3]);
   if (bufsiz <= 0) return err(Errno::inval);
-  auto path = get_path(c.k, c.p, a[1]);
+  auto path = get_path(c.k, c.t, a[1]);
   if (!path) return err(path.error());
-  auto target = c.k.readlinkat(c.p, as_int(a[0]), *path);
+  auto target = c.k.readlinkat(c.t, as_int(a[0]), *path);
   if (!target) return err(target.error());
   const std::size_t n = std::min<std::size_t>(target->size(), static_cast<std::size_t>(bufsiz));
-  if (!c.k.copy_to_user(c.p, a[2], std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(target->data()), n)))
+  if (!c.k.copy_to_user(c.t, a[2], std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(target->data()), n)))
     return err(Errno::fault);
   return static_cast<std::int64_t>(n);
 }
@@ -159,10 +159,10 @@ std::int64_t sys_faccessat2(SysCtx& c, const SysArgs& a) {
   const int flags = as_int(a[3]);
   if (mode & ~(kROk | kWOk | kXOk)) return err(Errno::inval);
   if (flags & ~(kAtEaccess | kAtSymlinkNofollow | kAtEmptyPath)) return err(Errno::inval);
-  auto path = get_path(c.k, c.p, a[1]);
+  auto path = get_path(c.k, c.t, a[1]);
   if (!path) return err(path.error());
   if (path->empty() && !(flags & kAtEmptyPath)) return err(Errno::noent);
-  return ret(c.k.faccessat(c.p, as_int(a[0]), *path, mode, flags));
+  return ret(c.k.faccessat(c.t, as_int(a[0]), *path, mode, flags));
 }
 
 std::int64_t sys_faccessat(SysCtx& c, const SysArgs& a) {
@@ -172,13 +172,13 @@ std::int64_t sys_faccessat(SysCtx& c, const SysArgs& a) {
 }
 
 std::int64_t sys_ftruncate(SysCtx& c, const SysArgs& a) {
-  return ret(c.k.ftruncate(c.p, as_int(a[0]), a[1]));
+  return ret(c.k.ftruncate(c.t, as_int(a[0]), a[1]));
 }
 
 // vfs_fsync_range(): a file without an fsync operation (a pipe) is EINVAL.
 std::int64_t sys_fsync(SysCtx& c, const SysArgs& a) {
   if (is_pipe_fd(c, as_int(a[0]))) return err(Errno::inval);
-  return ret(c.k.fsync(c.p, as_int(a[0])));
+  return ret(c.k.fsync(c.t, as_int(a[0])));
 }
 
 std::int64_t sys_fdatasync(SysCtx& c, const SysArgs& a) { return sys_fsync(c, a); }
@@ -186,48 +186,48 @@ std::int64_t sys_fdatasync(SysCtx& c, const SysArgs& a) { return sys_fsync(c, a)
 std::int64_t sys_unlinkat(SysCtx& c, const SysArgs& a) {
   const int flags = as_int(a[2]);
   if (flags & ~kAtRemovedir) return err(Errno::inval);
-  auto path = get_path(c.k, c.p, a[1]);
+  auto path = get_path(c.k, c.t, a[1]);
   if (!path) return err(path.error());
   if (path->empty()) return err(Errno::noent);
-  return ret(c.k.unlinkat(c.p, as_int(a[0]), *path, flags));
+  return ret(c.k.unlinkat(c.t, as_int(a[0]), *path, flags));
 }
 
 std::int64_t sys_mkdirat(SysCtx& c, const SysArgs& a) {
-  auto path = get_path(c.k, c.p, a[1]);
+  auto path = get_path(c.k, c.t, a[1]);
   if (!path) return err(path.error());
   if (path->empty()) return err(Errno::noent);
-  return ret(c.k.mkdirat(c.p, as_int(a[0]), *path, static_cast<std::uint32_t>(a[2])));
+  return ret(c.k.mkdirat(c.t, as_int(a[0]), *path, static_cast<std::uint32_t>(a[2])));
 }
 
 std::int64_t sys_symlinkat(SysCtx& c, const SysArgs& a) {
-  auto target = get_path(c.k, c.p, a[0]);
+  auto target = get_path(c.k, c.t, a[0]);
   if (!target) return err(target.error());
-  auto path = get_path(c.k, c.p, a[2]);
+  auto path = get_path(c.k, c.t, a[2]);
   if (!path) return err(path.error());
   if (path->empty()) return err(Errno::noent);
-  return ret(c.k.symlinkat(c.p, *target, as_int(a[1]), *path));
+  return ret(c.k.symlinkat(c.t, *target, as_int(a[1]), *path));
 }
 
 // The raw getcwd() returns the length with the NUL; ERANGE when it does not fit.
 std::int64_t sys_getcwd(SysCtx& c, const SysArgs& a) {
-  const std::string cwd = c.k.getcwd(c.p);
+  const std::string cwd = c.k.getcwd(c.t);
   if (a[1] < cwd.size() + 1) return err(Errno::range);
-  if (!c.k.copy_to_user(c.p, a[0], std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(cwd.c_str()),
+  if (!c.k.copy_to_user(c.t, a[0], std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(cwd.c_str()),
                                                                  cwd.size() + 1)))
     return err(Errno::fault);
   return static_cast<std::int64_t>(cwd.size() + 1);
 }
 
 std::int64_t sys_chdir(SysCtx& c, const SysArgs& a) {
-  auto path = get_path(c.k, c.p, a[0]);
+  auto path = get_path(c.k, c.t, a[0]);
   if (!path) return err(path.error());
   if (path->empty()) return err(Errno::noent);
-  return ret(c.k.chdir(c.p, *path));
+  return ret(c.k.chdir(c.t, *path));
 }
 
 std::int64_t sys_fchdir(SysCtx& c, const SysArgs& a) {
   if (is_pipe_fd(c, as_int(a[0]))) return err(Errno::notdir);
-  return ret(c.k.fchdir(c.p, as_int(a[0])));
+  return ret(c.k.fchdir(c.t, as_int(a[0])));
 }
 
 }  // namespace vmlab::kern

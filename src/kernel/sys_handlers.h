@@ -1,5 +1,5 @@
 // The system-call handlers, one family per file (sys_process.cc, sys_signal.cc,
-// sys_time.cc, sys_info.cc, sys_fd.cc, sys_fs.cc, sys_mm.cc). Each takes the raw
+// sys_time.cc, sys_info.cc, sys_fd.cc, sys_fs.cc, sys_mm.cc, sys_futex.cc). Each takes the raw
 // argument registers and returns the value for a0 (or -errno, kSysBlocked,
 // kSysNoReturn). syscall_table.cc maps the numbers to them.
 #pragma once
@@ -22,6 +22,8 @@ VMLAB_SYS(getppid);
 VMLAB_SYS(gettid);
 VMLAB_SYS(set_tid_address);
 VMLAB_SYS(set_robust_list);
+VMLAB_SYS(get_robust_list);
+VMLAB_SYS(futex);  // sys_futex.cc
 VMLAB_SYS(rseq);  // kernel/rseq.cc
 VMLAB_SYS(prlimit64);
 VMLAB_SYS(getrlimit);
@@ -38,6 +40,7 @@ VMLAB_SYS(setpgid);
 VMLAB_SYS(getsid);
 VMLAB_SYS(setsid);
 VMLAB_SYS(sched_yield);
+VMLAB_SYS(sched_setaffinity);
 VMLAB_SYS(sched_getaffinity);
 VMLAB_SYS(getcpu);
 VMLAB_SYS(umask);

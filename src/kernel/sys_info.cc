@@ -7,7 +7,7 @@
 
 #include "fs/proc/procfs.h"
 #include "kernel/sys_handlers.h"
-#include "kernel/task_table.h"
+#include "kernel/kernel.h"
 #include "kernel/user_mem.h"
 #include "kernel/uts.h"
 
@@ -18,7 +18,7 @@ std::int64_t sys_uname(SysCtx& c, const SysArgs& a) {
   std::uint8_t b[6 * 65] = {};
   const char* fields[6] = {kUtsSysname, kUtsNodename, kUtsRelease, kUtsVersion, kUtsMachine, kUtsDomainname};
   for (int i = 0; i < 6; ++i) std::strncpy(reinterpret_cast<char*>(b + 65 * i), fields[i], 64);
-  return c.k.copy_to_user(c.p, a[0], b) ? 0 : err(Errno::fault);
+  return c.k.copy_to_user(c.t, a[0], b) ? 0 : err(Errno::fault);
 }
 
 // do_sysinfo(): sizes in bytes (mem_unit 1 on 64-bit), uptime rounded up to whole
@@ -27,7 +27,7 @@ std::int64_t sys_sysinfo(SysCtx& c, const SysArgs& a) {
   const proc::Meminfo m = proc::meminfo(c.k.sys());
   std::uint8_t b[112] = {};
   auto put = [&](std::size_t off, std::uint64_t v) { std::memcpy(b + off, &v, 8); };
-  const std::uint64_t now = c.tt.now_ns();
+  const std::uint64_t now = c.k.now_ns();
   put(0, now / 1000000000ULL + (now % 1000000000ULL ? 1 : 0));
   put(32, m.mem_total * 1024);
   put(40, m.mem_free * 1024);
@@ -35,12 +35,12 @@ std::int64_t sys_sysinfo(SysCtx& c, const SysArgs& a) {
   put(56, m.buffers * 1024);
   put(64, m.swap_total * 1024);
   put(72, m.swap_free * 1024);
-  std::uint16_t procs = 0;
-  for (const auto& [pid, p] : c.k.processes()) procs += p->alive() ? 1 : 0;
+  std::uint16_t procs = 0;  // nr_threads: every task, threads included
+  for (const auto& [tid, t] : c.k.tasks()) procs += t->exited ? 0 : 1;
   std::memcpy(b + 80, &procs, 2);
   const std::uint32_t mem_unit = 1;
   std::memcpy(b + 104, &mem_unit, 4);
-  return c.k.copy_to_user(c.p, a[0], b) ? 0 : err(Errno::fault);
+  return c.k.copy_to_user(c.t, a[0], b) ? 0 : err(Errno::fault);
 }
 
 std::int64_t sys_getrandom(SysCtx& c, const SysArgs& a) {
@@ -56,8 +56,8 @@ std::int64_t sys_getrandom(SysCtx& c, const SysArgs& a) {
     const std::uint64_t va = a[0] + done;
     const std::uint64_t n = std::min(len - done, kPageSize - (va & (kPageSize - 1)));
     chunk.resize(n);
-    c.tt.random_bytes(chunk.data(), n);
-    if (!c.k.copy_to_user(c.p, va, chunk)) return done ? static_cast<std::int64_t>(done) : err(Errno::fault);
+    c.k.random_bytes(chunk.data(), n);
+    if (!c.k.copy_to_user(c.t, va, chunk)) return done ? static_cast<std::int64_t>(done) : err(Errno::fault);
     done += n;
   }
   return static_cast<std::int64_t>(done);
@@ -67,7 +67,7 @@ std::int64_t sys_getrandom(SysCtx& c, const SysArgs& a) {
 std::int64_t sys_riscv_flush_icache(SysCtx& c, const SysArgs& a) {
   constexpr std::uint64_t kLocal = 1;  // SYS_RISCV_FLUSH_ICACHE_LOCAL
   if (a[2] & ~kLocal) return err(Errno::inval);
-  c.tt.code_changed();
+  c.k.code_changed();
   return 0;
 }
 

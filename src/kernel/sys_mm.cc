@@ -2,7 +2,7 @@
 // takes a byte offset, which must be page aligned) in front of the kernel's mm entry
 // points, and mincore.
 #include "kernel/sys_handlers.h"
-#include "kernel/task_table.h"
+#include "kernel/kernel.h"
 #include "mm/mman.h"
 
 namespace vmlab::kern {
@@ -12,28 +12,28 @@ int as_int(std::uint64_t v) { return static_cast<int>(static_cast<std::uint32_t>
 }  // namespace
 
 // The raw brk returns the new break, or the old one when the request is refused.
-std::int64_t sys_brk(SysCtx& c, const SysArgs& a) { return static_cast<std::int64_t>(c.k.brk(c.p, a[0])); }
+std::int64_t sys_brk(SysCtx& c, const SysArgs& a) { return static_cast<std::int64_t>(c.k.brk(c.t, a[0])); }
 
 std::int64_t sys_mmap(SysCtx& c, const SysArgs& a) {
-  return ret(c.k.mmap(c.p, a[0], a[1], as_int(a[2]), as_int(a[3]), as_int(a[4]), a[5]));
+  return ret(c.k.mmap(c.t, a[0], a[1], as_int(a[2]), as_int(a[3]), as_int(a[4]), a[5]));
 }
 
-std::int64_t sys_munmap(SysCtx& c, const SysArgs& a) { return ret(c.k.munmap(c.p, a[0], a[1])); }
+std::int64_t sys_munmap(SysCtx& c, const SysArgs& a) { return ret(c.k.munmap(c.t, a[0], a[1])); }
 
-std::int64_t sys_mprotect(SysCtx& c, const SysArgs& a) { return ret(c.k.mprotect(c.p, a[0], a[1], as_int(a[2]))); }
+std::int64_t sys_mprotect(SysCtx& c, const SysArgs& a) { return ret(c.k.mprotect(c.t, a[0], a[1], as_int(a[2]))); }
 
 std::int64_t sys_mremap(SysCtx& c, const SysArgs& a) {
-  return ret(c.k.mremap(c.p, a[0], a[1], a[2], as_int(a[3]), a[4]));
+  return ret(c.k.mremap(c.t, a[0], a[1], a[2], as_int(a[3]), a[4]));
 }
 
-std::int64_t sys_madvise(SysCtx& c, const SysArgs& a) { return ret(c.k.madvise(c.p, a[0], a[1], as_int(a[2]))); }
+std::int64_t sys_madvise(SysCtx& c, const SysArgs& a) { return ret(c.k.madvise(c.t, a[0], a[1], as_int(a[2]))); }
 
-std::int64_t sys_msync(SysCtx& c, const SysArgs& a) { return ret(c.k.msync(c.p, a[0], a[1], as_int(a[2]))); }
+std::int64_t sys_msync(SysCtx& c, const SysArgs& a) { return ret(c.k.msync(c.t, a[0], a[1], as_int(a[2]))); }
 
 std::int64_t sys_mincore(SysCtx& c, const SysArgs& a) {
-  auto vec = mm::do_mincore(*c.p.mm, a[0], a[1]);
+  auto vec = mm::do_mincore(*c.t.mm, a[0], a[1]);
   if (!vec) return err(vec.error());
-  return c.k.copy_to_user(c.p, a[2], *vec) ? 0 : err(Errno::fault);
+  return c.k.copy_to_user(c.t, a[2], *vec) ? 0 : err(Errno::fault);
 }
 
 }  // namespace vmlab::kern

@@ -2,65 +2,37 @@
 // execve, exit, wait4, the ids, resource limits and process groups
 // (kernel/fork.c, kernel/exit.c, kernel/sys.c, fs/exec.c).
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 #include <fmt/format.h>
 
 #include "kernel/rseq.h"
 #include "kernel/sched.h"
 #include "kernel/sys_handlers.h"
-#include "kernel/task_table.h"
+#include "kernel/kernel.h"
+#include "kernel/signal.h"
 #include "kernel/user_mem.h"
 
 namespace vmlab::kern {
 
 namespace {
 
-constexpr std::uint64_t kCloneVm = 0x100, kCloneFs = 0x200, kCloneFiles = 0x400, kCloneSighand = 0x800;
-constexpr std::uint64_t kClonePidfd = 0x1000, kClonePtrace = 0x2000, kCloneVfork = 0x4000, kCloneParent = 0x8000;
-constexpr std::uint64_t kCloneThread = 0x10000, kCloneNewns = 0x20000, kCloneSysvsem = 0x40000;
-constexpr std::uint64_t kCloneSettls = 0x80000, kCloneParentSettid = 0x100000, kCloneChildCleartid = 0x200000;
-constexpr std::uint64_t kCloneDetached = 0x400000, kCloneUntraced = 0x800000, kCloneChildSettid = 0x01000000;
-constexpr std::uint64_t kCloneNewuser = 0x10000000;
-constexpr std::uint64_t kCloneIo = 0x80000000;
-// Flags vmlab accepts: fork, vfork with a shared mm, and the tid bookkeeping.
-constexpr std::uint64_t kCloneSupported = 0xff | kCloneVm | kCloneVfork | kCloneSettls | kCloneParentSettid |
-                                          kCloneChildCleartid | kCloneChildSettid | kCloneDetached |
-                                          kCloneUntraced | kClonePtrace | kCloneSysvsem | kCloneIo;
-
 int as_int(std::uint64_t v) { return static_cast<int>(static_cast<std::uint32_t>(v)); }
-
-// The struct rusage getrusage() and wait4() fill (144 bytes).
-struct Rusage {
-  std::uint64_t utime_ns = 0, stime_ns = 0, maxrss_kb = 0, minflt = 0, majflt = 0, nvcsw = 0, nivcsw = 0;
-};
-
-Result<void> put_rusage(Kernel& k, Process& p, VirtAddr addr, const Rusage& r) {
-  std::int64_t v[18] = {};
-  v[0] = static_cast<std::int64_t>(r.utime_ns / 1000000000ULL);
-  v[1] = static_cast<std::int64_t>(r.utime_ns % 1000000000ULL / 1000);
-  v[2] = static_cast<std::int64_t>(r.stime_ns / 1000000000ULL);
-  v[3] = static_cast<std::int64_t>(r.stime_ns % 1000000000ULL / 1000);
-  v[4] = static_cast<std::int64_t>(r.maxrss_kb);
-  v[8] = static_cast<std::int64_t>(r.minflt);
-  v[9] = static_cast<std::int64_t>(r.majflt);
-  v[16] = static_cast<std::int64_t>(r.nvcsw);
-  v[17] = static_cast<std::int64_t>(r.nivcsw);
-  return put_user(k, p, addr, v);
-}
 
 std::int64_t copy_rlimit_out(SysCtx& c, VirtAddr addr, const RLimit& r) {
   const std::uint64_t v[2] = {r.cur, r.max};
-  return addr != 0 && !put_user(c.k, c.p, addr, v) ? err(Errno::fault) : 0;
+  return addr != 0 && !put_user(c.k, c.t, addr, v) ? err(Errno::fault) : 0;
 }
 
 // do_prlimit() on task `t`.
-std::int64_t do_prlimit(SysCtx& c, Task& t, unsigned resource, const RLimit* next, RLimit* old) {
+std::int64_t do_prlimit(SysCtx& c, ThreadGroup& g, unsigned resource, const RLimit* next, RLimit* old) {
   if (resource >= kRlimits) return err(Errno::inval);
-  RLimit& cur = t.rlimits[resource];
+  RLimit& cur = g.rlimits[resource];
   if (next != nullptr) {
     if (next->cur > next->max) return err(Errno::inval);
     if (resource == kRlimitNofile && next->max > 1048576) return err(Errno::perm);  // sysctl_nr_open
-    if (next->max > cur.max && !c.p.privileged()) return err(Errno::perm);        // CAP_SYS_RESOURCE
+    if (next->max > cur.max && !c.t.privileged()) return err(Errno::perm);        // CAP_SYS_RESOURCE
   }
   if (old != nullptr) *old = cur;
   if (next != nullptr) cur = *next;
@@ -69,87 +41,115 @@ std::int64_t do_prlimit(SysCtx& c, Task& t, unsigned resource, const RLimit* nex
 
 }  // namespace
 
-// kernel_clone() with the legacy argument order riscv64 uses: flags, newsp,
-// parent_tidptr, tls, child_tidptr.
-std::int64_t sys_clone(SysCtx& c, const SysArgs& a) {
-  const std::uint64_t flags = a[0];
-  const std::uint64_t newsp = a[1], parent_tid = a[2], tls = a[3], child_tid = a[4];
-  // copy_process()'s consistency rules.
-  if ((flags & (kCloneNewns | kCloneFs)) == (kCloneNewns | kCloneFs)) return err(Errno::inval);
-  if ((flags & (kCloneNewuser | kCloneFs)) == (kCloneNewuser | kCloneFs)) return err(Errno::inval);
-  if ((flags & kCloneThread) && !(flags & kCloneSighand)) return err(Errno::inval);
-  if ((flags & kCloneSighand) && !(flags & kCloneVm)) return err(Errno::inval);
-  const int exit_signal = static_cast<int>(flags & 0xff);
-  if (exit_signal > kNsig) return err(Errno::inval);
-  const bool vfork = flags & kCloneVfork;
-  if ((flags & ~kCloneSupported) || ((flags & kCloneVm) && !vfork)) {
-    // Threads, shared file tables or filesystems, namespaces, pidfds: not modelled.
-    c.tt.warn_once(0x1000000000ULL | flags,
-                   fmt::format("vmlab: clone flags {:#x} are not supported (threads and shared tables are "
-                               "not modelled): ENOSYS",
-                               flags));
-    return err(Errno::nosys);
-  }
-  // RLIMIT_NPROC: processes of this user.
-  std::uint64_t mine = 0;
-  for (const auto& [pid, proc] : c.k.processes()) mine += proc->alive() && proc->uid == c.p.uid;
-  if (mine >= c.t.rlimits[kRlimitNproc].cur && !c.p.privileged()) return err(Errno::again);
-
-  // CLONE_VM | CLONE_VFORK shares the address space (Kernel::vfork); CLONE_VFORK alone
-  // copies it as fork does, and the parent still waits for the child's exec or exit.
-  auto pid = (flags & kCloneVm) ? c.k.vfork(c.p) : c.k.fork(c.p);
-  if (!pid) return err(pid.error());
-  if (vfork && !(flags & kCloneVm)) {
-    if (Process* cp = c.k.find(*pid)) cp->vforked = true;  // it wakes the parent at exec or exit
-    c.p.state = TaskState::vfork_waiting;
-    c.p.vfork_child = *pid;
-  }
-  Task& child = c.tt.clone_task(c.t, *pid);
-  rseq_fork(child, c.t, flags & kCloneVm);
-  child.regs.x[10] = 0;  // the child's clone() returns 0
-  if (newsp != 0) child.regs.x[2] = newsp;
-  if (flags & kCloneSettls) child.regs.x[4] = tls;
-  child.exit_signal = exit_signal;
-  if (flags & kCloneChildCleartid) child.clear_child_tid = child_tid;
-  if (flags & kCloneChildSettid) child.set_child_tid = child_tid;
-  if (flags & kCloneParentSettid) (void)put_user<std::int32_t>(c.k, c.p, parent_tid, *pid);
-  if (vfork) {
+// The parent's side of a clone: the vfork wait, after clone has returned.
+std::int64_t finish_clone(SysCtx& c, const CloneArgs& args) {
+  auto tid = c.k.clone(c.t, args);
+  if (!tid) return err(tid.error());
+  if (args.flags & kCloneVfork) {
     // wait_for_vfork_done(): killable only. clone has returned already; the parent
     // goes on when the child execs or exits.
     WaitState w;
     w.kind = WaitKind::vfork;
     w.restart = Restart::none;
-    w.nr = c.nr;
-    w.woken = false;
     c.t.wait = std::move(w);
+    c.t.wait.nr = c.nr;
   }
-  return *pid;
+  return *tid;
 }
 
-// glibc falls back to clone() when clone3 is missing, as on kernels before 5.3.
-std::int64_t sys_clone3(SysCtx&, const SysArgs&) { return err(Errno::nosys); }
+// kernel_clone() with the legacy argument order riscv64 uses: flags, newsp,
+// parent_tidptr, tls, child_tidptr. The low byte of flags is the exit signal.
+std::int64_t sys_clone(SysCtx& c, const SysArgs& a) {
+  CloneArgs args;
+  args.flags = a[0] & ~kCsignal;
+  args.exit_signal = static_cast<int>(a[0] & kCsignal);
+  if (args.exit_signal > kNsig) return err(Errno::inval);
+  args.stack = a[1];
+  args.parent_tid = a[2];
+  args.tls = a[3];
+  args.child_tid = a[4];
+  return finish_clone(c, args);
+}
+
+// clone3(struct clone_args *, size): copy_clone_args_from_user() and
+// clone3_args_valid().
+std::int64_t sys_clone3(SysCtx& c, const SysArgs& a) {
+  constexpr std::uint64_t kVer0 = 64, kVer2 = 88;  // CLONE_ARGS_SIZE_VER0, VER2
+  const std::uint64_t size = a[1];
+  if (size > kPageSize) return err(Errno::toobig);
+  if (size < kVer0) return err(Errno::inval);
+  std::array<std::uint64_t, 11> v{};  // flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+                                      // stack_size, tls, set_tid, set_tid_size, cgroup
+  std::vector<std::uint8_t> raw(size);
+  if (!c.k.copy_from_user(c.t, raw, a[0])) return err(Errno::fault);
+  // A larger struct from a newer libc is fine if what this kernel does not know is 0.
+  for (std::uint64_t i = kVer2; i < size; ++i) {
+    if (raw[i] != 0) return err(Errno::toobig);
+  }
+  std::memcpy(v.data(), raw.data(), std::min<std::uint64_t>(size, sizeof v));
+  const std::uint64_t flags = v[0], exit_signal = v[4], stack = v[5], stack_size = v[6];
+  const std::uint64_t set_tid = v[8], set_tid_size = v[9];
+  if (set_tid_size > 32) return err(Errno::inval);  // MAX_PID_NS_LEVEL
+  if (set_tid != 0 && set_tid_size == 0) return err(Errno::inval);
+  if (set_tid == 0 && set_tid_size > 0) return err(Errno::inval);
+  if ((exit_signal & ~kCsignal) || exit_signal > static_cast<std::uint64_t>(kNsig)) return err(Errno::inval);
+  if ((flags & kCloneIntoCgroup) && (v[10] > 0x7fffffff || size < kVer2)) return err(Errno::inval);
+  // clone3_args_valid(): known flags only; CLONE_DETACHED and the CSIGNAL bits (but
+  // CLONE_NEWTIME) are not flags here; no exit signal for a thread or a sibling; a
+  // stack comes with its size.
+  if (flags & ~(0xffffffffULL | kCloneClearSighand | kCloneIntoCgroup)) return err(Errno::inval);
+  if (flags & (kCloneDetached | (kCsignal & ~kCloneNewtime))) return err(Errno::inval);
+  if ((flags & (kCloneSighand | kCloneClearSighand)) == (kCloneSighand | kCloneClearSighand)) return err(Errno::inval);
+  if ((flags & (kCloneThread | kCloneParent)) && exit_signal != 0) return err(Errno::inval);
+  if ((stack == 0) != (stack_size == 0)) return err(Errno::inval);
+  int chosen_tid = 0;
+  if (set_tid_size > 0) {
+    // One pid namespace: one tid may be asked for, by CAP_CHECKPOINT_RESTORE only.
+    if (set_tid_size > 1) return err(Errno::inval);
+    auto want = get_user<std::int32_t>(c.k, c.t, set_tid);
+    if (!want) return err(Errno::fault);
+    if (*want <= 0 || *want >= 4194304) return err(Errno::inval);  // pid_max
+    if (!c.t.privileged()) return err(Errno::perm);
+    chosen_tid = *want;
+  }
+  CloneArgs args;
+  args.flags = flags;
+  args.pidfd = v[1];
+  args.child_tid = v[2];
+  args.parent_tid = v[3];
+  args.exit_signal = static_cast<int>(exit_signal);
+  args.stack = stack;
+  args.stack_size = stack_size;
+  args.tls = v[7];
+  args.set_tid = chosen_tid;
+  return finish_clone(c, args);
+}
 
 std::int64_t sys_execve(SysCtx& c, const SysArgs& a) {
-  auto path = get_path(c.k, c.p, a[0]);
+  auto path = get_path(c.k, c.t, a[0]);
   if (!path) return err(path.error());
   if (path->empty()) return err(Errno::noent);
-  auto argv = get_string_array(c.k, c.p, a[1]);
+  auto argv = get_string_array(c.k, c.t, a[1]);
   if (!argv) return err(argv.error());
-  auto envp = get_string_array(c.k, c.p, a[2]);
+  auto envp = get_string_array(c.k, c.t, a[2]);
   if (!envp) return err(envp.error());
-  auto r = c.tt.exec(c.t, *path, *argv, *envp);
-  if (!c.t.alive) return kSysNoReturn;
+  auto r = c.k.execve(c.t, *path, *argv, *envp);
+  if (c.t.exited) return kSysNoReturn;
   if (!r) return err(r.error());
   return 0;
 }
 
-// exit() ends the thread, which for vmlab's single-threaded processes is the process.
+// exit() ends the calling thread; the process ends with the last one.
 std::int64_t sys_exit(SysCtx& c, const SysArgs& a) {
-  c.tt.exit_task(c.t, (as_int(a[0]) & 0xff) << 8);
+  c.k.exit_thread(c.t, (as_int(a[0]) & 0xff) << 8);
   return kSysNoReturn;
 }
 
-std::int64_t sys_exit_group(SysCtx& c, const SysArgs& a) { return sys_exit(c, a); }
+// exit_group() ends every thread of the process.
+std::int64_t sys_exit_group(SysCtx& c, const SysArgs& a) {
+  c.k.exit(c.t, as_int(a[0]));
+  return kSysNoReturn;
+}
 
 std::int64_t sys_wait4(SysCtx& c, const SysArgs& a) {
   const int pid = as_int(a[0]);
@@ -160,11 +160,11 @@ std::int64_t sys_wait4(SysCtx& c, const SysArgs& a) {
   if (pid == INT32_MIN) return err(Errno::srch);  // -INT_MIN is not defined
   bool any = false;
   int zombie = 0;
-  for (int ch : c.p.children) {
-    if (!child_eligible(c.tt, c.t, ch, pid, options)) continue;
+  for (int ch : c.t.tg->children) {
+    if (!child_eligible(c.k, c.t, ch, pid, options)) continue;
     any = true;
-    const Process* cp = c.k.find(ch);
-    if (cp != nullptr && !cp->alive()) {
+    const ThreadGroup* cg = c.k.find_group(ch);
+    if (cg != nullptr && cg->state == GroupState::zombie) {
       zombie = ch;
       break;
     }
@@ -177,36 +177,43 @@ std::int64_t sys_wait4(SysCtx& c, const SysArgs& a) {
     return block(c, std::move(w));
   }
   // wait_task_zombie(): the status and the child's getrusage(RUSAGE_BOTH).
-  const Process& cp = *c.k.find(zombie);
-  const int status = cp.exit_code;
-  Rusage ru;
-  ru.minflt = cp.min_flt + cp.cmin_flt;
-  ru.majflt = cp.maj_flt + cp.cmaj_flt;
-  if (const Task* ct = c.tt.find(zombie)) {
-    ru.utime_ns = ct->utime_ns + ct->cutime_ns;
-    ru.stime_ns = ct->stime_ns + ct->cstime_ns;
-    ru.maxrss_kb = std::max(ct->maxrss_kb, ct->cmaxrss_kb);
-    ru.nvcsw = ct->nvcsw;
-    ru.nivcsw = ct->nivcsw;
-  }
-  c.tt.reap_child(c.t, zombie);
-  if (status_addr != 0 && !put_user<std::int32_t>(c.k, c.p, status_addr, status)) return err(Errno::fault);
-  if (ru_addr != 0 && !put_rusage(c.k, c.p, ru_addr, ru)) return err(Errno::fault);
+  const ThreadGroup& cg = *c.k.find_group(zombie);
+  const int status = cg.exit_code;
+  Usage ru = c.k.usage(cg);
+  ru += cg.children_usage;
+  const std::uint64_t maxrss = std::max(cg.maxrss_kb, cg.cmaxrss_kb);
+  c.k.reap_child(c.t, zombie);
+  if (status_addr != 0 && !put_user<std::int32_t>(c.k, c.t, status_addr, status)) return err(Errno::fault);
+  if (ru_addr != 0 && !put_rusage(c.k, c.t, ru_addr, ru, maxrss)) return err(Errno::fault);
   return zombie;
 }
 
-std::int64_t sys_getpid(SysCtx& c, const SysArgs&) { return c.p.pid; }
-std::int64_t sys_gettid(SysCtx& c, const SysArgs&) { return c.p.pid; }
-std::int64_t sys_getppid(SysCtx& c, const SysArgs&) { return c.p.ppid; }
+std::int64_t sys_getpid(SysCtx& c, const SysArgs&) { return c.t.tgid(); }
+std::int64_t sys_gettid(SysCtx& c, const SysArgs&) { return c.t.tid; }
+std::int64_t sys_getppid(SysCtx& c, const SysArgs&) { return c.t.tg->ppid; }
 
 std::int64_t sys_set_tid_address(SysCtx& c, const SysArgs& a) {
   c.t.clear_child_tid = a[0];
-  return c.p.pid;
+  return c.t.tid;
 }
 
+constexpr std::uint64_t kRobustListHeadSize = 24;  // sizeof(struct robust_list_head)
+
 std::int64_t sys_set_robust_list(SysCtx& c, const SysArgs& a) {
-  if (a[1] != 24) return err(Errno::inval);  // sizeof(struct robust_list_head)
+  if (a[1] != kRobustListHeadSize) return err(Errno::inval);
   c.t.robust_list = a[0];
+  return 0;
+}
+
+// get_robust_list(pid, head_ptr, len_ptr): any task of the same user, or with
+// CAP_SYS_PTRACE (ptrace_may_access(PTRACE_MODE_READ_REALCREDS)).
+std::int64_t sys_get_robust_list(SysCtx& c, const SysArgs& a) {
+  const int pid = as_int(a[0]);
+  Task* t = pid == 0 ? &c.t : c.k.find_task(pid);
+  if (t == nullptr || t->exited) return err(Errno::srch);
+  if (t->tg->uid != c.t.tg->uid && !c.t.privileged()) return err(Errno::perm);
+  if (!put_user<std::uint64_t>(c.k, c.t, a[2], kRobustListHeadSize)) return err(Errno::fault);
+  if (!put_user<std::uint64_t>(c.k, c.t, a[1], t->robust_list)) return err(Errno::fault);
   return 0;
 }
 
@@ -214,45 +221,45 @@ std::int64_t sys_prlimit64(SysCtx& c, const SysArgs& a) {
   const int pid = as_int(a[0]);
   RLimit next;
   if (a[2] != 0) {
-    auto v = get_user<std::array<std::uint64_t, 2>>(c.k, c.p, a[2]);
+    auto v = get_user<std::array<std::uint64_t, 2>>(c.k, c.t, a[2]);
     if (!v) return err(Errno::fault);
     next = {(*v)[0], (*v)[1]};
   }
-  Task* t = pid == 0 ? &c.t : c.tt.find(pid);
-  if (t == nullptr || !t->alive) return err(Errno::srch);
+  Task* t = pid == 0 ? &c.t : c.k.find_task(pid);
+  if (t == nullptr || t->exited) return err(Errno::srch);
   RLimit old;
-  const std::int64_t r = do_prlimit(c, *t, static_cast<unsigned>(a[1]), a[2] ? &next : nullptr, &old);
+  const std::int64_t r = do_prlimit(c, *t->tg, static_cast<unsigned>(a[1]), a[2] ? &next : nullptr, &old);
   if (r != 0) return r;
   return copy_rlimit_out(c, a[3], old);
 }
 
 std::int64_t sys_getrlimit(SysCtx& c, const SysArgs& a) {
   if (a[0] >= kRlimits) return err(Errno::inval);
-  return copy_rlimit_out(c, a[1], c.t.rlimits[a[0]]);
+  return copy_rlimit_out(c, a[1], c.t.tg->rlimits[a[0]]);
 }
 
 std::int64_t sys_setrlimit(SysCtx& c, const SysArgs& a) {
-  auto v = get_user<std::array<std::uint64_t, 2>>(c.k, c.p, a[1]);
+  auto v = get_user<std::array<std::uint64_t, 2>>(c.k, c.t, a[1]);
   if (!v) return err(Errno::fault);
   const RLimit next{(*v)[0], (*v)[1]};
-  return do_prlimit(c, c.t, static_cast<unsigned>(a[0]), &next, nullptr);
+  return do_prlimit(c, *c.t.tg, static_cast<unsigned>(a[0]), &next, nullptr);
 }
 
-std::int64_t sys_getuid(SysCtx& c, const SysArgs&) { return c.p.uid; }
-std::int64_t sys_geteuid(SysCtx& c, const SysArgs&) { return c.p.uid; }
-std::int64_t sys_getgid(SysCtx& c, const SysArgs&) { return c.p.gid; }
-std::int64_t sys_getegid(SysCtx& c, const SysArgs&) { return c.p.gid; }
+std::int64_t sys_getuid(SysCtx& c, const SysArgs&) { return c.t.tg->uid; }
+std::int64_t sys_geteuid(SysCtx& c, const SysArgs&) { return c.t.tg->uid; }
+std::int64_t sys_getgid(SysCtx& c, const SysArgs&) { return c.t.tg->gid; }
+std::int64_t sys_getegid(SysCtx& c, const SysArgs&) { return c.t.tg->gid; }
 
 std::int64_t sys_getresuid(SysCtx& c, const SysArgs& a) {
   for (int i = 0; i < 3; ++i) {
-    if (!put_user<std::uint32_t>(c.k, c.p, a[static_cast<std::size_t>(i)], c.p.uid)) return err(Errno::fault);
+    if (!put_user<std::uint32_t>(c.k, c.t, a[static_cast<std::size_t>(i)], c.t.tg->uid)) return err(Errno::fault);
   }
   return 0;
 }
 
 std::int64_t sys_getresgid(SysCtx& c, const SysArgs& a) {
   for (int i = 0; i < 3; ++i) {
-    if (!put_user<std::uint32_t>(c.k, c.p, a[static_cast<std::size_t>(i)], c.p.gid)) return err(Errno::fault);
+    if (!put_user<std::uint32_t>(c.k, c.t, a[static_cast<std::size_t>(i)], c.t.tg->gid)) return err(Errno::fault);
   }
   return 0;
 }
@@ -262,49 +269,53 @@ std::int64_t sys_getgroups(SysCtx&, const SysArgs& a) { return as_int(a[0]) < 0 
 
 std::int64_t sys_getpgid(SysCtx& c, const SysArgs& a) {
   const int pid = as_int(a[0]);
-  const Task* t = pid == 0 ? &c.t : c.tt.find(pid);
+  const Task* t = pid == 0 ? &c.t : c.k.find(pid);
   if (t == nullptr) return err(Errno::srch);
-  return t->pgid;
+  return t->tg->pgid;
 }
 
 std::int64_t sys_setpgid(SysCtx& c, const SysArgs& a) {
+  const int self = c.t.tgid();
   int pid = as_int(a[0]);
   int pgid = as_int(a[1]);
-  if (pid == 0) pid = c.p.pid;
+  if (pid == 0) pid = self;
   if (pgid == 0) pgid = pid;
   if (pgid < 0) return err(Errno::inval);
-  Task* t = c.tt.find(pid);
-  if (t == nullptr || (pid != c.p.pid && std::find(c.p.children.begin(), c.p.children.end(), pid) == c.p.children.end()))
+  const std::vector<int>& children = c.t.tg->children;
+  Task* t = c.k.find(pid);
+  if (t == nullptr || (pid != self && std::find(children.begin(), children.end(), pid) == children.end()))
     return err(Errno::srch);
-  if (t->sid == pid) return err(Errno::perm);  // a session leader
-  // The group must exist in the session unless it is the task's own.
+  ThreadGroup& g = *t->tg;
+  if (g.sid == pid) return err(Errno::perm);  // a session leader
+  // The group must exist in the session unless it is the process's own.
   if (pgid != pid) {
     bool found = false;
-    for (int other : c.tt.order()) {
-      const Task* o = c.tt.find(other);
-      found |= o != nullptr && o->alive && o->pgid == pgid && o->sid == t->sid;
+    for (int other : c.k.pids()) {
+      const ThreadGroup* o = c.k.find_group(other);
+      found |= o != nullptr && o->alive() && o->pgid == pgid && o->sid == g.sid;
     }
     if (!found) return err(Errno::perm);
   }
-  t->pgid = pgid;
+  g.pgid = pgid;
   return 0;
 }
 
 std::int64_t sys_getsid(SysCtx& c, const SysArgs& a) {
   const int pid = as_int(a[0]);
-  const Task* t = pid == 0 ? &c.t : c.tt.find(pid);
+  const Task* t = pid == 0 ? &c.t : c.k.find(pid);
   if (t == nullptr) return err(Errno::srch);
-  return t->sid;
+  return t->tg->sid;
 }
 
 std::int64_t sys_setsid(SysCtx& c, const SysArgs&) {
+  const int self = c.t.tgid();
   // A process group leader cannot start a session.
-  for (int other : c.tt.order()) {
-    const Task* o = c.tt.find(other);
-    if (o != nullptr && o->alive && o->pgid == c.p.pid) return err(Errno::perm);
+  for (int other : c.k.pids()) {
+    const ThreadGroup* o = c.k.find_group(other);
+    if (o != nullptr && o->alive() && o->pgid == self) return err(Errno::perm);
   }
-  c.t.sid = c.t.pgid = c.p.pid;
-  return c.p.pid;
+  c.t.tg->sid = c.t.tg->pgid = self;
+  return self;
 }
 
 std::int64_t sys_sched_yield(SysCtx& c, const SysArgs&) {
@@ -312,28 +323,64 @@ std::int64_t sys_sched_yield(SysCtx& c, const SysArgs&) {
   return 0;
 }
 
-// Every CPU of the machine, in an 8-byte mask (cpumask_size() for NR_CPUS <= 64).
+namespace {
+
+constexpr std::uint64_t kCpumaskSize = 8;  // cpumask_size(): one long for NR_CPUS <= 64
+
+std::uint64_t online_cpus(const Kernel& k) {
+  const unsigned cpus = k.config().cpus;
+  return cpus >= 64 ? ~0ULL : (1ULL << cpus) - 1;
+}
+
+// find_process_by_pid(): the task, or the caller for 0.
+Task* affinity_target(SysCtx& c, int pid) { return pid == 0 ? &c.t : c.k.find_task(pid); }
+
+}  // namespace
+
+// sched_setaffinity(pid, len, mask): the CPUs a task may run on, among those online. A
+// task off its allowed CPUs moves to the first of them at once.
+std::int64_t sys_sched_setaffinity(SysCtx& c, const SysArgs& a) {
+  const int pid = as_int(a[0]);
+  // get_user_cpu_mask(): a shorter mask is zero-extended, a longer one cut.
+  std::uint64_t mask = 0;
+  const std::uint64_t len = std::min<std::uint64_t>(a[1], kCpumaskSize);
+  std::uint8_t bytes[8] = {};
+  if (len > 0 && !c.k.copy_from_user(c.t, std::span<std::uint8_t>(bytes, len), a[2])) return err(Errno::fault);
+  std::memcpy(&mask, bytes, 8);
+  Task* t = affinity_target(c, pid);
+  if (t == nullptr || t->exited) return err(Errno::srch);
+  // check_same_owner() or CAP_SYS_NICE.
+  if (t->tg->uid != c.t.tg->uid && !c.t.privileged()) return err(Errno::perm);
+  mask &= online_cpus(c.k);
+  if (mask == 0) return err(Errno::inval);
+  t->cpus_allowed = mask;
+  if (!(mask & (1ULL << t->cpu))) t->cpu = static_cast<unsigned>(std::countr_zero(mask));
+  return 0;
+}
+
+// sched_getaffinity(pid, len, mask): the task's CPUs, in cpumask_size() bytes.
 std::int64_t sys_sched_getaffinity(SysCtx& c, const SysArgs& a) {
   const int pid = as_int(a[0]);
   const std::uint64_t len = a[1];
-  const unsigned cpus = c.tt.config().cpus;
+  const unsigned cpus = c.k.config().cpus;
   if (len * 8 < cpus || (len & 7)) return err(Errno::inval);
-  if (pid != 0 && c.tt.find(pid) == nullptr) return err(Errno::srch);
-  const std::uint64_t mask = cpus >= 64 ? ~0ULL : (1ULL << cpus) - 1;
-  if (!put_user(c.k, c.p, a[2], mask)) return err(Errno::fault);
-  return 8;
+  const Task* t = affinity_target(c, pid);
+  if (t == nullptr || t->exited) return err(Errno::srch);
+  const std::uint64_t mask = t->cpus_allowed & online_cpus(c.k);
+  if (!put_user(c.k, c.t, a[2], mask)) return err(Errno::fault);
+  return static_cast<std::int64_t>(kCpumaskSize);
 }
 
-// Every hart runs on CPU 0 of node 0.
+// getcpu(cpu, node): the CPU the caller runs on, node 0.
 std::int64_t sys_getcpu(SysCtx& c, const SysArgs& a) {
-  if (a[0] != 0 && !put_user<std::uint32_t>(c.k, c.p, a[0], 0)) return err(Errno::fault);
-  if (a[1] != 0 && !put_user<std::uint32_t>(c.k, c.p, a[1], 0)) return err(Errno::fault);
+  if (a[0] != 0 && !put_user<std::uint32_t>(c.k, c.t, a[0], c.t.cpu)) return err(Errno::fault);
+  if (a[1] != 0 && !put_user<std::uint32_t>(c.k, c.t, a[1], 0)) return err(Errno::fault);
   return 0;
 }
 
 std::int64_t sys_umask(SysCtx& c, const SysArgs& a) {
-  const std::uint32_t old = c.p.umask;
-  c.p.umask = static_cast<std::uint32_t>(a[0]) & 0777;
+  const std::uint32_t old = c.t.fs->umask;
+  c.t.fs->umask = static_cast<std::uint32_t>(a[0]) & 0777;
   return old;
 }
 
@@ -345,23 +392,23 @@ std::int64_t sys_prctl(SysCtx& c, const SysArgs& a) {
       // strncpy_from_user() of TASK_COMM_LEN - 1 bytes: longer names are cut.
       std::string name;
       for (std::uint64_t i = 0; i < 15; ++i) {
-        auto ch = get_user<char>(c.k, c.p, a[1] + i);
+        auto ch = get_user<char>(c.k, c.t, a[1] + i);
         if (!ch) return err(Errno::fault);
         if (*ch == 0) break;
         name.push_back(*ch);
       }
-      c.p.comm = name;
+      c.t.comm = name;
       return 0;
     }
     case kGetName: {
       std::array<std::uint8_t, 16> name{};
-      std::copy_n(c.p.comm.begin(), std::min<std::size_t>(15, c.p.comm.size()), name.begin());
-      return put_user(c.k, c.p, a[1], name) ? 0 : err(Errno::fault);
+      std::copy_n(c.t.comm.begin(), std::min<std::size_t>(15, c.t.comm.size()), name.begin());
+      return put_user(c.k, c.t, a[1], name) ? 0 : err(Errno::fault);
     }
     case kSetPdeathsig:
       return a[1] <= static_cast<std::uint64_t>(kNsig) ? 0 : err(Errno::inval);
     case kGetPdeathsig:
-      return put_user<std::int32_t>(c.k, c.p, a[1], 0) ? 0 : err(Errno::fault);
+      return put_user<std::int32_t>(c.k, c.t, a[1], 0) ? 0 : err(Errno::fault);
     case kGetDumpable:
       return 1;
     case kSetDumpable:

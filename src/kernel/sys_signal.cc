@@ -6,7 +6,7 @@
 #include "kernel/signal.h"
 #include "kernel/signal_frame.h"
 #include "kernel/sys_handlers.h"
-#include "kernel/task_table.h"
+#include "kernel/kernel.h"
 #include "kernel/user_mem.h"
 
 namespace vmlab::kern {
@@ -22,25 +22,56 @@ constexpr std::uint64_t kUapiSaFlags = kSaNocldstop | kSaNocldwait | kSaSiginfo 
 
 int as_int(std::uint64_t v) { return static_cast<int>(static_cast<std::uint32_t>(v)); }
 
-// group_send_sig_info() with check_kill_permission(): EINVAL for a bad number,
-// EPERM for another user's process, nothing sent for signal 0.
+// check_kill_permission(): EINVAL for a bad number, EPERM for another user's
+// process; nothing is sent for signal 0.
+std::int64_t may_signal(SysCtx& c, const Task& target, int sig) {
+  if (sig < 0 || sig > kNsig) return err(Errno::inval);
+  if (target.tg->uid != c.t.tg->uid && !c.t.privileged()) return err(Errno::perm);
+  return 0;
+}
+
+// group_send_sig_info() to process `pid`.
 std::int64_t send_to(SysCtx& c, int pid, const KSigInfo& info) {
   if (info.signo < 0 || info.signo > kNsig) return err(Errno::inval);
-  const Process* target = c.k.find(pid);
+  Task* target = c.k.find(pid);
   if (target == nullptr) return err(Errno::srch);
-  if (target->uid != c.p.uid && !c.p.privileged()) return err(Errno::perm);
+  if (const std::int64_t r = may_signal(c, *target, info.signo); r != 0) return r;
   if (info.signo == 0) return 0;
-  if (Task* t = c.tt.find(pid); t != nullptr && t->alive) send_signal(c.tt, *t, info);
-  return 0;  // a zombie takes the signal and ignores it
+  send_signal(c.k, *target, info, SigTarget::group);  // a zombie takes the signal and ignores it
+  return 0;
+}
+
+// do_send_specific(): one thread, `tgid` its process or 0 for any.
+std::int64_t send_to_thread(SysCtx& c, int tgid, int tid, const KSigInfo& info) {
+  Task* target = c.k.find_task(tid);
+  if (target == nullptr || target->exited || (tgid > 0 && target->tgid() != tgid)) return err(Errno::srch);
+  if (const std::int64_t r = may_signal(c, *target, info.signo); r != 0) return r;
+  if (info.signo == 0) return 0;
+  send_signal(c.k, *target, info, SigTarget::thread);
+  return 0;
 }
 
 KSigInfo user_info(SysCtx& c, int sig, int code) {
   KSigInfo info;
   info.signo = sig;
   info.code = code;
-  info.pid = c.p.pid;
-  info.uid = static_cast<int>(c.p.uid);
+  info.pid = c.t.tgid();
+  info.uid = static_cast<int>(c.t.tg->uid);
   return info;
+}
+
+// set_current_blocked(): a new mask; signals of the process this thread now blocks
+// go to a thread that can take them (retarget_shared_pending()).
+void set_blocked(SysCtx& c, std::uint64_t mask) {
+  const std::uint64_t newly = mask & ~c.t.blocked & c.t.tg->shared_pending.set;
+  c.t.blocked = mask;
+  recalc_sigpending(c.t);
+  if (newly == 0) return;
+  for (int tid : c.t.tg->threads) {
+    Task* other = c.k.find_task(tid);
+    if (other == nullptr || other == &c.t || other->exited) continue;
+    if (newly & ~other->blocked) other->sigpending = true;
+  }
 }
 
 }  // namespace
@@ -49,21 +80,19 @@ KSigInfo user_info(SysCtx& c, int sig, int code) {
 std::int64_t sys_kill(SysCtx& c, const SysArgs& a) {
   const int pid = as_int(a[0]);
   const int sig = as_int(a[1]);
-  KSigInfo info = user_info(c, sig, kSiUser);
-  info.group = true;  // kill() signals the thread group (PIDTYPE_TGID)
+  const KSigInfo info = user_info(c, sig, kSiUser);  // for the thread group (PIDTYPE_TGID)
   if (pid > 0) return send_to(c, pid, info);
   if (sig < 0 || sig > kNsig) return err(Errno::inval);
   // A process group (0: the caller's): success if any member took it, else the
   // last error. -1: every process but init and the caller; EPERM counts as neither.
-  const int pgid = pid == 0 ? c.t.pgid : -pid;
+  const int pgid = pid == 0 ? c.t.tg->pgid : -pid;
   std::int64_t result = pid == -1 ? 0 : err(Errno::srch);
   bool success = false;
   int count = 0;
-  const std::vector<int> pids = c.tt.order();
-  for (int other : pids) {
-    const Task* t = c.tt.find(other);
-    if (t == nullptr || c.k.find(other) == nullptr) continue;
-    if (pid == -1 ? (other <= 1 || other == c.p.pid) : t->pgid != pgid) continue;
+  for (int other : c.k.pids()) {
+    const ThreadGroup* g = c.k.find_group(other);
+    if (g == nullptr) continue;
+    if (pid == -1 ? (other <= 1 || other == c.t.tgid()) : g->pgid != pgid) continue;
     ++count;
     const std::int64_t r = send_to(c, other, info);
     if (pid == -1) {
@@ -80,14 +109,17 @@ std::int64_t sys_kill(SysCtx& c, const SysArgs& a) {
 std::int64_t sys_tkill(SysCtx& c, const SysArgs& a) {
   const int tid = as_int(a[0]);
   if (tid <= 0) return err(Errno::inval);
-  return send_to(c, tid, user_info(c, as_int(a[1]), kSiTkill));
+  const int sig = as_int(a[1]);
+  if (sig < 0 || sig > kNsig) return err(Errno::inval);
+  return send_to_thread(c, 0, tid, user_info(c, sig, kSiTkill));
 }
 
 std::int64_t sys_tgkill(SysCtx& c, const SysArgs& a) {
   const int tgid = as_int(a[0]), tid = as_int(a[1]);
   if (tid <= 0 || tgid <= 0) return err(Errno::inval);
-  if (tgid != tid) return err(Errno::srch);  // one thread per process
-  return send_to(c, tid, user_info(c, as_int(a[2]), kSiTkill));
+  const int sig = as_int(a[2]);
+  if (sig < 0 || sig > kNsig) return err(Errno::inval);
+  return send_to_thread(c, tgid, tid, user_info(c, sig, kSiTkill));
 }
 
 std::int64_t sys_rt_sigaction(SysCtx& c, const SysArgs& a) {
@@ -95,13 +127,13 @@ std::int64_t sys_rt_sigaction(SysCtx& c, const SysArgs& a) {
   if (a[3] != kSigsetSize) return err(Errno::inval);
   SigAction next;
   if (a[1] != 0) {
-    auto v = get_user<std::array<std::uint64_t, 3>>(c.k, c.p, a[1]);
+    auto v = get_user<std::array<std::uint64_t, 3>>(c.k, c.t, a[1]);
     if (!v) return err(Errno::fault);
     next = {(*v)[0], (*v)[1], (*v)[2]};
   }
   // do_sigaction()
   if (!valid_signal(sig) || (a[1] != 0 && sig_kernel_only(sig))) return err(Errno::inval);
-  SigAction& slot = c.t.actions[static_cast<std::size_t>(sig)];
+  SigAction& slot = c.t.action(sig);
   SigAction old = slot;
   old.flags &= kUapiSaFlags;
   if (a[1] != 0) {
@@ -110,12 +142,12 @@ std::int64_t sys_rt_sigaction(SysCtx& c, const SysArgs& a) {
     slot = next;
     // sig_handler_ignored(): what is pending is dropped, blocked or not.
     if (next.handler == kSigIgn || (next.handler == kSigDfl && sig_default(sig) == SigDefault::ignore)) {
-      discard_pending(c.t, sig);
+      discard_pending(c.k, c.t, sig);
     }
   }
   if (a[2] != 0) {
     const std::uint64_t v[3] = {old.handler, old.flags, old.mask};
-    if (!put_user(c.k, c.p, a[2], v)) return err(Errno::fault);
+    if (!put_user(c.k, c.t, a[2], v)) return err(Errno::fault);
   }
   return 0;
 }
@@ -125,23 +157,23 @@ std::int64_t sys_rt_sigprocmask(SysCtx& c, const SysArgs& a) {
   if (a[3] != kSigsetSize) return err(Errno::inval);
   const std::uint64_t old = c.t.blocked;
   if (a[1] != 0) {
-    auto v = get_user<std::uint64_t>(c.k, c.p, a[1]);
+    auto v = get_user<std::uint64_t>(c.k, c.t, a[1]);
     if (!v) return err(Errno::fault);
     const std::uint64_t set = *v & ~kUnblockable;
     switch (as_int(a[0])) {
-      case kBlock: c.t.blocked |= set; break;
-      case kUnblock: c.t.blocked &= ~set; break;
-      case kSetmask: c.t.blocked = set; break;
+      case kBlock: set_blocked(c, c.t.blocked | set); break;
+      case kUnblock: set_blocked(c, c.t.blocked & ~set); break;
+      case kSetmask: set_blocked(c, set); break;
       default: return err(Errno::inval);
     }
   }
-  if (a[2] != 0 && !put_user(c.k, c.p, a[2], old)) return err(Errno::fault);
+  if (a[2] != 0 && !put_user(c.k, c.t, a[2], old)) return err(Errno::fault);
   return 0;
 }
 
 std::int64_t sys_rt_sigreturn(SysCtx& c, const SysArgs&) {
-  if (!restore_rt_frame(c.tt, c.t)) {
-    force_sigsegv(c.tt, c.t);  // badframe
+  if (!restore_rt_frame(c.k, c.t)) {
+    force_sigsegv(c.k, c.t);  // badframe
     return 0;
   }
   return static_cast<std::int64_t>(c.t.regs.x[10]);
@@ -150,10 +182,10 @@ std::int64_t sys_rt_sigreturn(SysCtx& c, const SysArgs&) {
 // The blocked signals that are pending.
 std::int64_t sys_rt_sigpending(SysCtx& c, const SysArgs& a) {
   if (a[1] > kSigsetSize) return err(Errno::inval);
-  const std::uint64_t set = c.t.pending & c.t.blocked;
+  const std::uint64_t set = pending_set(c.t) & c.t.blocked;
   std::uint8_t b[8];
   std::memcpy(b, &set, 8);
-  if (!c.k.copy_to_user(c.p, a[0], std::span<const std::uint8_t>(b, a[1]))) return err(Errno::fault);
+  if (!c.k.copy_to_user(c.t, a[0], std::span<const std::uint8_t>(b, a[1]))) return err(Errno::fault);
   return 0;
 }
 
@@ -161,13 +193,13 @@ std::int64_t sys_rt_sigpending(SysCtx& c, const SysArgs& a) {
 // returns to the old mask (the frame saves it), and the call returns EINTR.
 std::int64_t sys_rt_sigsuspend(SysCtx& c, const SysArgs& a) {
   if (a[1] != kSigsetSize) return err(Errno::inval);
-  auto v = get_user<std::uint64_t>(c.k, c.p, a[0]);
+  auto v = get_user<std::uint64_t>(c.k, c.t, a[0]);
   if (!v) return err(Errno::fault);
   if (c.resume == nullptr) {
     c.t.saved_mask = c.t.blocked;
     c.t.restore_saved_mask = true;
   }
-  c.t.blocked = *v & ~kUnblockable;
+  set_blocked(c, *v & ~kUnblockable);
   WaitState w;
   w.kind = WaitKind::signal;
   w.restart = Restart::nohand;
@@ -178,7 +210,7 @@ std::int64_t sys_sigaltstack(SysCtx& c, const SysArgs& a) {
   const std::uint64_t sp = c.t.regs.x[2];
   AltStack next;
   if (a[0] != 0) {
-    auto v = get_user<std::array<std::uint64_t, 3>>(c.k, c.p, a[0]);
+    auto v = get_user<std::array<std::uint64_t, 3>>(c.k, c.t, a[0]);
     if (!v) return err(Errno::fault);
     next.sp = (*v)[0];
     next.flags = static_cast<int>(static_cast<std::uint32_t>((*v)[1]));
@@ -189,7 +221,7 @@ std::int64_t sys_sigaltstack(SysCtx& c, const SysArgs& a) {
                                 c.t.altstack.size};
   const int r = do_sigaltstack(c.t, a[0] != 0 ? &next : nullptr, sp);
   if (r != 0) return r;
-  if (a[1] != 0 && !put_user(c.k, c.p, a[1], old)) return err(Errno::fault);
+  if (a[1] != 0 && !put_user(c.k, c.t, a[1], old)) return err(Errno::fault);
   return 0;
 }
 

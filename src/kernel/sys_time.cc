@@ -6,7 +6,7 @@
 // reaches its deadline, and the scheduler moves the clock there when nothing else
 // can run.
 #include "kernel/sys_handlers.h"
-#include "kernel/task_table.h"
+#include "kernel/kernel.h"
 #include "kernel/user_mem.h"
 
 namespace vmlab::kern {
@@ -22,12 +22,12 @@ constexpr int kTimerAbstime = 1;
 
 int as_int(std::uint64_t v) { return static_cast<int>(static_cast<std::uint32_t>(v)); }
 
-std::uint64_t cpu_ns(const Task& t) { return t.utime_ns + t.stime_ns; }
+std::uint64_t cpu_ns(const Usage& u) { return u.utime_ns + u.stime_ns; }
 
 // The value of a clock, or EINVAL for one that does not exist (or cannot be read
 // without an RTC: the alarm clocks).
 Result<std::uint64_t> clock_value(SysCtx& c, int clk) {
-  const std::uint64_t now = c.tt.now_ns();
+  const std::uint64_t now = c.k.now_ns();
   switch (clk) {
     case kRealtime:
     case kTai:
@@ -41,18 +41,26 @@ Result<std::uint64_t> clock_value(SysCtx& c, int clk) {
     case kMonotonicCoarse:
       return now / kTickNs * kTickNs;
     case kProcessCputime:
+      return cpu_ns(c.k.usage(*c.t.tg));
     case kThreadCputime:
-      return cpu_ns(c.t);
+      return cpu_ns(c.t.usage);
     default:
       break;
   }
   if (clk < 0) {
-    // A CPU clock of another process (clock_getcpuclockid()): ~pid << 3 | type.
+    // A CPU clock of another process or thread (clock_getcpuclockid(),
+    // pthread_getcpuclockid()): ~id << 3 | type, CPUCLOCK_PERTHREAD_MASK for a
+    // thread, which must be of the caller's process (lookup_task()).
     if ((clk & 7) == 7) return Errno::inval;  // CPUCLOCK_MAX
-    const int pid = ~clk >> 3;
-    const Task* t = pid == 0 ? &c.t : c.tt.find(pid);
-    if (t == nullptr || (pid != 0 && pid != c.p.pid && (clk & 4))) return Errno::inval;  // threads: only our own
-    return cpu_ns(*t);
+    const int id = ~clk >> 3;
+    if (clk & 4) {
+      const Task* t = id == 0 ? &c.t : c.k.find_task(id);
+      if (t == nullptr || t->tg != c.t.tg) return Errno::inval;
+      return cpu_ns(t->usage);
+    }
+    const Task* leader = id == 0 ? &c.t : c.k.find(id);
+    if (leader == nullptr) return Errno::inval;
+    return cpu_ns(c.k.usage(*leader->tg));
   }
   return Errno::inval;
 }
@@ -60,7 +68,7 @@ Result<std::uint64_t> clock_value(SysCtx& c, int clk) {
 // hrtimer_nanosleep() until `deadline_ns` on the monotonic clock.
 std::int64_t sleep_until(SysCtx& c, std::uint64_t deadline_ns, VirtAddr rem) {
   if (c.resume != nullptr) deadline_ns = c.resume->deadline_ns;
-  if (c.tt.now_ns() >= deadline_ns) return 0;
+  if (c.k.now_ns() >= deadline_ns) return 0;
   WaitState w;
   w.kind = WaitKind::sleep;
   w.restart = Restart::nohand;  // ERESTART_RESTARTBLOCK: EINTR after a handler
@@ -74,7 +82,7 @@ std::int64_t sleep_until(SysCtx& c, std::uint64_t deadline_ns, VirtAddr rem) {
 std::int64_t sys_clock_gettime(SysCtx& c, const SysArgs& a) {
   auto v = clock_value(c, as_int(a[0]));
   if (!v) return err(v.error());
-  return put_timespec(c.k, c.p, a[1], *v) ? 0 : err(Errno::fault);
+  return put_timespec(c.k, c.t, a[1], *v) ? 0 : err(Errno::fault);
 }
 
 std::int64_t sys_clock_getres(SysCtx& c, const SysArgs& a) {
@@ -83,28 +91,28 @@ std::int64_t sys_clock_getres(SysCtx& c, const SysArgs& a) {
   // High-resolution clocks: 1 ns; the coarse ones: a tick.
   const std::uint64_t res = (clk == kRealtimeCoarse || clk == kMonotonicCoarse) ? kTickNs : 1;
   if (a[1] == 0) return 0;
-  return put_timespec(c.k, c.p, a[1], res) ? 0 : err(Errno::fault);
+  return put_timespec(c.k, c.t, a[1], res) ? 0 : err(Errno::fault);
 }
 
 std::int64_t sys_gettimeofday(SysCtx& c, const SysArgs& a) {
   if (a[0] != 0) {
-    const std::uint64_t ns = kEpochNs + c.tt.now_ns();
+    const std::uint64_t ns = kEpochNs + c.k.now_ns();
     const std::int64_t tv[2] = {static_cast<std::int64_t>(ns / 1000000000ULL),
                                 static_cast<std::int64_t>(ns % 1000000000ULL / 1000)};
-    if (!put_user(c.k, c.p, a[0], tv)) return err(Errno::fault);
+    if (!put_user(c.k, c.t, a[0], tv)) return err(Errno::fault);
   }
   if (a[1] != 0) {
     const std::int32_t tz[2] = {0, 0};  // UTC, no DST
-    if (!put_user(c.k, c.p, a[1], tz)) return err(Errno::fault);
+    if (!put_user(c.k, c.t, a[1], tz)) return err(Errno::fault);
   }
   return 0;
 }
 
 std::int64_t sys_nanosleep(SysCtx& c, const SysArgs& a) {
   if (c.resume != nullptr) return sleep_until(c, 0, a[1]);
-  auto req = get_timespec(c.k, c.p, a[0]);
+  auto req = get_timespec(c.k, c.t, a[0]);
   if (!req) return err(req.error());
-  return sleep_until(c, c.tt.now_ns() + req->ns(), a[1]);
+  return sleep_until(c, c.k.now_ns() + req->ns(), a[1]);
 }
 
 std::int64_t sys_clock_nanosleep(SysCtx& c, const SysArgs& a) {
@@ -130,9 +138,9 @@ std::int64_t sys_clock_nanosleep(SysCtx& c, const SysArgs& a) {
       return err(Errno::inval);
   }
   if (c.resume != nullptr) return sleep_until(c, 0, (flags & kTimerAbstime) ? 0 : a[3]);
-  auto req = get_timespec(c.k, c.p, a[2]);
+  auto req = get_timespec(c.k, c.t, a[2]);
   if (!req) return err(req.error());
-  const std::uint64_t now = c.tt.now_ns();
+  const std::uint64_t now = c.k.now_ns();
   if (!(flags & kTimerAbstime)) return sleep_until(c, now + req->ns(), a[3]);
   // An absolute time on the realtime clocks is measured from the epoch.
   std::uint64_t target = req->ns();
@@ -144,41 +152,33 @@ std::int64_t sys_getrusage(SysCtx& c, const SysArgs& a) {
   constexpr int kSelf = 0, kChildren = -1, kThread = 1;
   const int who = as_int(a[0]);
   if (who != kSelf && who != kChildren && who != kThread) return err(Errno::inval);
-  std::int64_t v[18] = {};
-  std::uint64_t utime, stime;
+  ThreadGroup& g = *c.t.tg;
+  c.k.update_maxrss(c.t);
+  Usage u;
+  std::uint64_t maxrss = g.maxrss_kb;
   if (who == kChildren) {
-    utime = c.t.cutime_ns;
-    stime = c.t.cstime_ns;
-    v[4] = static_cast<std::int64_t>(c.t.cmaxrss_kb);
-    v[8] = static_cast<std::int64_t>(c.p.cmin_flt);
-    v[9] = static_cast<std::int64_t>(c.p.cmaj_flt);
+    u = g.children_usage;
+    maxrss = g.cmaxrss_kb;
+  } else if (who == kThread) {
+    u = c.t.usage;
   } else {
-    utime = c.t.utime_ns;
-    stime = c.t.stime_ns;
-    c.tt.update_maxrss(c.t);
-    v[4] = static_cast<std::int64_t>(c.t.maxrss_kb);
-    v[8] = static_cast<std::int64_t>(c.p.min_flt);
-    v[9] = static_cast<std::int64_t>(c.p.maj_flt);
-    v[16] = static_cast<std::int64_t>(c.t.nvcsw);
-    v[17] = static_cast<std::int64_t>(c.t.nivcsw);
+    u = c.k.usage(g);
   }
-  v[0] = static_cast<std::int64_t>(utime / 1000000000ULL);
-  v[1] = static_cast<std::int64_t>(utime % 1000000000ULL / 1000);
-  v[2] = static_cast<std::int64_t>(stime / 1000000000ULL);
-  v[3] = static_cast<std::int64_t>(stime % 1000000000ULL / 1000);
-  return put_user(c.k, c.p, a[1], v) ? 0 : err(Errno::fault);
+  return put_rusage(c.k, c.t, a[1], u, maxrss) ? 0 : err(Errno::fault);
 }
 
 // times(): clock ticks (USER_HZ 100); the result is jiffies as clock ticks, jiffies
 // starting five minutes before their 32-bit wrap (INITIAL_JIFFIES).
 std::int64_t sys_times(SysCtx& c, const SysArgs& a) {
   if (a[0] != 0) {
-    const std::int64_t tms[4] = {nsec_to_clock_t(c.t.utime_ns), nsec_to_clock_t(c.t.stime_ns),
-                                 nsec_to_clock_t(c.t.cutime_ns), nsec_to_clock_t(c.t.cstime_ns)};
-    if (!put_user(c.k, c.p, a[0], tms)) return err(Errno::fault);
+    const Usage self = c.k.usage(*c.t.tg);
+    const Usage& children = c.t.tg->children_usage;
+    const std::int64_t tms[4] = {nsec_to_clock_t(self.utime_ns), nsec_to_clock_t(self.stime_ns),
+                                 nsec_to_clock_t(children.utime_ns), nsec_to_clock_t(children.stime_ns)};
+    if (!put_user(c.k, c.t, a[0], tms)) return err(Errno::fault);
   }
   constexpr std::uint64_t kHz = 250;
-  const std::uint64_t jiffies = (0x100000000ULL - 300 * kHz) + c.tt.now_ns() / kTickNs;
+  const std::uint64_t jiffies = (0x100000000ULL - 300 * kHz) + c.k.now_ns() / kTickNs;
   return static_cast<std::int64_t>(jiffies * 100 / kHz);
 }
 

@@ -6,7 +6,6 @@
 
 #include "kernel/kernel.h"
 #include "kernel/sys_handlers.h"
-#include "kernel/task_table.h"
 
 namespace vmlab::kern {
 
@@ -99,11 +98,12 @@ constexpr Handler kHandlers[] = {
     // Processes.
     {220, sys_clone}, {435, sys_clone3}, {221, sys_execve}, {93, sys_exit}, {94, sys_exit_group},
     {260, sys_wait4}, {172, sys_getpid}, {173, sys_getppid}, {178, sys_gettid},
-    {96, sys_set_tid_address}, {99, sys_set_robust_list}, {293, sys_rseq}, {261, sys_prlimit64}, {163, sys_getrlimit},
+    {96, sys_set_tid_address}, {99, sys_set_robust_list}, {100, sys_get_robust_list}, {98, sys_futex},
+    {293, sys_rseq}, {261, sys_prlimit64}, {163, sys_getrlimit},
     {164, sys_setrlimit}, {174, sys_getuid}, {175, sys_geteuid}, {176, sys_getgid}, {177, sys_getegid},
     {148, sys_getresuid}, {150, sys_getresgid}, {158, sys_getgroups}, {155, sys_getpgid},
     {154, sys_setpgid}, {156, sys_getsid}, {157, sys_setsid}, {124, sys_sched_yield},
-    {123, sys_sched_getaffinity}, {168, sys_getcpu}, {166, sys_umask}, {167, sys_prctl},
+    {122, sys_sched_setaffinity}, {123, sys_sched_getaffinity}, {168, sys_getcpu}, {166, sys_umask}, {167, sys_prctl},
     // Signals.
     {129, sys_kill}, {130, sys_tkill}, {131, sys_tgkill}, {134, sys_rt_sigaction},
     {135, sys_rt_sigprocmask}, {139, sys_rt_sigreturn}, {136, sys_rt_sigpending},
@@ -157,9 +157,8 @@ std::int64_t block(SysCtx& c, WaitState w) {
   return kSysBlocked;
 }
 
-SysOutcome do_syscall(TaskTable& tt, Task& t) {
-  Process* p = tt.kernel().find(t.pid);
-  if (p == nullptr || !t.alive) return SysOutcome::exited;
+SysOutcome do_syscall(Kernel& k, Task& t) {
+  if (t.exited) return SysOutcome::exited;
   auto& x = t.regs.x;
   const std::uint64_t number = x[17];
   const SysArgs args{x[10], x[11], x[12], x[13], x[14], x[15]};
@@ -167,17 +166,17 @@ SysOutcome do_syscall(TaskTable& tt, Task& t) {
   WaitState prev = std::exchange(t.wait, WaitState{});
   const bool resumed = prev.kind != WaitKind::none && prev.woken && prev.nr == number;
   t.regs.pc += 4;
-  SysCtx ctx{tt, tt.kernel(), t, *p, number, resumed ? &prev : nullptr};
+  SysCtx ctx{k, t, number, resumed ? &prev : nullptr};
   std::int64_t r;
   if (SysFn fn = syscall_handler(number)) {
     r = fn(ctx, args);
   } else {
     const std::string_view name = syscall_name(number);
-    tt.warn_once(number, fmt::format("vmlab: system call {}{}{}{} is not implemented: ENOSYS", number,
+    k.warn_once(number, fmt::format("vmlab: system call {}{}{}{} is not implemented: ENOSYS", number,
                                      name.empty() ? "" : " (", name, name.empty() ? "" : ")"));
     r = err(Errno::nosys);
   }
-  if (r == kSysNoReturn || !t.alive) return SysOutcome::exited;
+  if (r == kSysNoReturn || t.exited) return SysOutcome::exited;
   if (r == kSysBlocked) {
     t.regs.pc -= 4;  // the call runs again when the wait is over
     return SysOutcome::blocked;

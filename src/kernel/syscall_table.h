@@ -16,16 +16,12 @@
 namespace vmlab::kern {
 
 class Kernel;
-class TaskTable;
-struct Process;
 
 using SysArgs = std::array<std::uint64_t, 6>;
 
 struct SysCtx {
-  TaskTable& tt;
   Kernel& k;
-  Task& t;
-  Process& p;
+  Task& t;  // current: the task making the call
   std::uint64_t nr;
   // The wait this execution of the call continues after being woken, or null.
   const WaitState* resume = nullptr;
@@ -59,7 +55,7 @@ enum class SysOutcome : std::uint8_t {
 };
 
 // Serves the ecall at t.regs.pc.
-SysOutcome do_syscall(TaskTable& tt, Task& t);
+SysOutcome do_syscall(Kernel& k, Task& t);
 
 // Helpers for handlers.
 inline std::int64_t err(Errno e) { return -static_cast<std::int64_t>(errno_value(e)); }

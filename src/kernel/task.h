@@ -1,142 +1,80 @@
-// A guest task: what a process running RISC-V code has beyond the memory-manager
-// state of kern::Process (task_struct's thread, signal and scheduling parts): the
-// hart's registers (pt_regs), signal dispositions, mask, pending set and alternate
-// stack, what the task sleeps on, its descriptor flags, resource limits and times.
-// Guests are single-threaded: one Task per Process, keyed by pid.
+// task_struct: one per thread. A process is a thread group: its tasks share a
+// ThreadGroup (signal_struct) and, by reference count, what clone() asked them to
+// share: the address space (CLONE_VM), the descriptor table (CLONE_FILES), the working
+// directory and umask (CLONE_FS) and the signal handlers (CLONE_SIGHAND). The rest is
+// the thread's own: its registers, signal mask and pending set, what it sleeps on,
+// its tid bookkeeping, rseq area, CPU and times.
+//
+// The Kernel owns every task by tid. A task that has exited stays (a zombie leader,
+// or a thread not yet released) until release_task(); its record then moves to the
+// kernel's graveyard, so pointers held by API handles stay valid.
 #pragma once
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <vector>
+#include <string>
 
 #include "hw/rv64_regs.h"
+#include "kernel/files_struct.h"
+#include "kernel/fs_struct.h"
+#include "kernel/signal_types.h"
+#include "kernel/thread_group.h"
+#include "kernel/wait_state.h"
+#include "mm/address_space.h"
+#include "vmlab/events.h"
 
 namespace vmlab::kern {
 
-class Pipe;
-
-inline constexpr int kNsig = 64;  // _NSIG: signals 1..64, SIGRTMIN 32 (kernel numbering)
-
-// k_sigaction as riscv64 has it (asm-generic, no sa_restorer): 24 bytes in user memory.
-struct SigAction {
-  std::uint64_t handler = 0;  // SIG_DFL 0, SIG_IGN 1, or the handler's address
-  std::uint64_t flags = 0;
-  std::uint64_t mask = 0;     // bit n-1 stands for signal n
-};
-inline constexpr std::uint64_t kSigDfl = 0;
-inline constexpr std::uint64_t kSigIgn = 1;
-
-// sa_flags (asm-generic signal-defs.h).
-inline constexpr std::uint64_t kSaNocldstop = 0x1;
-inline constexpr std::uint64_t kSaNocldwait = 0x2;
-inline constexpr std::uint64_t kSaSiginfo = 0x4;
-inline constexpr std::uint64_t kSaOnstack = 0x08000000;
-inline constexpr std::uint64_t kSaRestart = 0x10000000;
-inline constexpr std::uint64_t kSaNodefer = 0x40000000;
-inline constexpr std::uint64_t kSaResethand = 0x80000000;
-
-// kernel_siginfo: the fields a pending signal carries to its frame.
-struct KSigInfo {
-  int signo = 0;
-  int code = 0;            // si_code: SI_USER 0, SI_TKILL -6, SI_KERNEL 0x80, CLD_*, SEGV_*...
-  int pid = 0, uid = 0;    // _kill, _sigchld
-  int status = 0;          // _sigchld: exit code or signal
-  std::int64_t utime = 0, stime = 0;  // _sigchld, in clock ticks
-  std::uint64_t addr = 0;  // _sigfault
-  bool group = false;      // sent to the process (PIDTYPE_TGID: shared_pending), not the thread
-};
-inline constexpr int kSiUser = 0;
-inline constexpr int kSiKernel = 0x80;
-inline constexpr int kSiTkill = -6;
-inline constexpr int kCldExited = 1;
-inline constexpr int kCldKilled = 2;
-inline constexpr int kCldDumped = 3;
-
-inline constexpr std::uint64_t sig_bit(int sig) { return 1ULL << (sig - 1); }
-
-// stack_t of sigaltstack(): ss_flags values.
-inline constexpr int kSsOnstack = 1;
-inline constexpr int kSsDisable = 2;
-inline constexpr int kSsAutodisarm = 1 << 31;
-struct AltStack {
-  std::uint64_t sp = 0;
-  std::uint64_t size = 0;
-  int flags = kSsDisable;  // SS_AUTODISARM kept here; SS_ONSTACK computed from sp
-};
-
-// What a blocked task waits for. A blocking system call leaves pc at its ecall and is
-// executed again when the wait is over (Linux sleeps inside the call and loops; the
-// effect is the same); `done` and `deadline_ns` carry its progress across.
-enum class WaitKind : std::uint8_t {
-  none,
-  child,       // wait4: a child to change state
-  pipe_read,   // read on an empty pipe with writers
-  pipe_write,  // write to a full pipe with readers
-  sleep,       // nanosleep, clock_nanosleep: until deadline_ns
-  signal,      // rt_sigsuspend: until a signal is delivered
-  vfork,       // a vfork parent: until the child execs or exits (clone already returned)
-};
-
-// What a signal handler does to the interrupted call (the -ERESTART* codes).
-enum class Restart : std::uint8_t {
-  sys,     // ERESTARTSYS: restarted after a SA_RESTART handler, else EINTR
-  nohand,  // ERESTARTNOHAND, ERESTART_RESTARTBLOCK: EINTR when a handler runs
-  none,    // not interruptible by handled signals (vfork)
-};
-
-struct WaitState {
-  WaitKind kind = WaitKind::none;
-  Restart restart = Restart::sys;
-  bool woken = false;             // the condition holds: execute the call again
-  std::uint64_t nr = 0;           // the system call that blocked
-  std::shared_ptr<Pipe> pipe;     // pipe_read, pipe_write
-  std::uint64_t need = 0;         // pipe_write: free bytes that let the writer go on
-  std::uint64_t done = 0;         // bytes already transferred by the call
-  std::uint64_t deadline_ns = 0;  // sleep: monotonic virtual time to wake at
-  std::uint64_t rem_addr = 0;     // nanosleep: where the remaining time goes on EINTR
-};
-
-// Resource limits (struct rlimit64) and their numbers.
-struct RLimit {
-  std::uint64_t cur = ~0ULL;
-  std::uint64_t max = ~0ULL;
-};
-inline constexpr int kRlimitData = 2;
-inline constexpr int kRlimitStack = 3;
-inline constexpr int kRlimitCore = 4;
-inline constexpr int kRlimitNproc = 6;
-inline constexpr int kRlimitNofile = 7;
-inline constexpr int kRlimitMemlock = 8;
-inline constexpr int kRlimitSigpending = 11;
-inline constexpr int kRlimitMsgqueue = 12;
-inline constexpr int kRlimitNice = 13;
-inline constexpr int kRlimitRtprio = 14;
-inline constexpr int kRlimits = 16;  // RLIM_NLIMITS
-inline constexpr std::uint64_t kRlimInfinity = ~0ULL;
+// nsec_to_clock_t(): the clock ticks (USER_HZ 100) times(), /proc/PID/stat and
+// SIGCHLD's siginfo count in.
+constexpr std::int64_t nsec_to_clock_t(std::uint64_t ns) { return static_cast<std::int64_t>(ns / 10000000ULL); }
 
 struct Task {
-  int pid = 0;
-  bool alive = true;  // false once exit_task() ran: a zombie waiting for its parent
-  hw::Rv64Regs regs;
+  int tid = 0;
+  std::string comm;  // the name /proc shows (15 chars at most); each thread has its own
 
-  // Signals (sighand, blocked, pending, sas_ss_*). One queued instance per standard
-  // signal; real-time signals queue every instance (in `queue`, in order).
-  std::array<SigAction, kNsig + 1> actions{};
+  // Shared by reference count. `mm` is null once the task has exited (and for kernel
+  // threads); mm_users is AddressSpace::users. `mm_id` is mm.get(), kept where the C++
+  // API's inline fast path reads it.
+  std::shared_ptr<ThreadGroup> tg;
+  std::shared_ptr<mm::AddressSpace> mm;
+  const void* mm_id = nullptr;
+  std::shared_ptr<FilesStruct> files;
+  std::shared_ptr<FsStruct> fs;
+  std::shared_ptr<SigHand> sighand;
+
+  // Set once do_exit() has run: the task no longer runs, holds no mm or files, and
+  // waits to be released (a leader until its process is reaped).
+  bool exited = false;
+  int exit_code = 0;     // the wait status it exited with (task->exit_code)
+  bool kthread = false;  // PF_KTHREAD: a kernel thread (no mm, no user registers)
+
+  hw::Rv64Regs regs;     // user registers while switched out (pt_regs)
+  unsigned cpu = 0;      // task_cpu(): the CPU it runs on, or last ran on
+  std::uint64_t cpus_allowed = ~0ULL;  // sched_setaffinity(): the CPUs it may run on (bit n: CPU n)
+  std::uint64_t start_time_ns = 0;  // start_boottime
+
+  // Signals: the mask, the signals sent to this thread (tkill, faults), the mask
+  // rt_sigsuspend replaced (TIF_RESTORE_SIGMASK), the alternate stack, and what the
+  // parent is sent when this task, as a leader, ends its process (threads: -1).
   std::uint64_t blocked = 0;
-  std::uint64_t pending = 0;
-  std::deque<KSigInfo> queue;
-  std::uint64_t saved_mask = 0;       // rt_sigsuspend: the mask to restore (TIF_RESTORE_SIGMASK)
+  SigPending pending;
+  bool sigpending = false;  // TIF_SIGPENDING: a signal waits that this task should take
+  std::uint64_t saved_mask = 0;
   bool restore_saved_mask = false;
   AltStack altstack;
-  int exit_signal = 17;               // sent to the parent at exit (SIGCHLD, from clone's flags)
+  int exit_signal = kSigchld;
 
   WaitState wait;
-  std::vector<std::uint8_t> cloexec;  // FD_CLOEXEC by descriptor
+  // vfork: the child this task waits for (wait_for_vfork_done()), and the task a
+  // vfork child wakes when it execs or exits (vfork_done). 0 when none.
+  int vfork_child = 0;
+  int vfork_parent = 0;
+
   std::uint64_t clear_child_tid = 0;  // set_tid_address(), CLONE_CHILD_CLEARTID
   std::uint64_t set_child_tid = 0;    // CLONE_CHILD_SETTID: written when the child first runs
-  std::uint64_t robust_list = 0;      // set_robust_list(): recorded only
+  std::uint64_t robust_list = 0;      // set_robust_list(): the head, walked at exit
   // rseq() (kernel/rseq.h): the registered area (0: none), its length and signature;
   // whether the task was preempted or signalled since its critical section was last
   // checked (rseq_event_mask), and whether the way back to user mode must look
@@ -144,27 +82,26 @@ struct Task {
   std::uint64_t rseq = 0;
   std::uint32_t rseq_len = 0, rseq_sig = 0;
   bool rseq_event = false, rseq_notify = false;
-  std::array<RLimit, kRlimits> rlimits{};
-  int pgid = 0, sid = 0;
   std::uint64_t vdso = 0;             // mm->context.vdso: where the [vdso] page is mapped
 
-  // Accounting: virtual time spent running user code and in the kernel for this task,
-  // and what its reaped children spent (signal->cutime, cstime, cmaxrss).
-  std::uint64_t utime_ns = 0, stime_ns = 0;
-  std::uint64_t cutime_ns = 0, cstime_ns = 0;
-  std::uint64_t maxrss_kb = 0, cmaxrss_kb = 0;  // peak RSS as the mm last reported it
-  std::uint64_t nvcsw = 0, nivcsw = 0;          // voluntary and involuntary switches
-  bool yielded = false;                         // sched_yield(): the slice ends here
+  // Accounting: virtual time spent running user code and in the kernel, faults as
+  // mm_account_fault() counts them (resolved ones only), voluntary and involuntary
+  // context switches.
+  Usage usage;
+  bool yielded = false;  // sched_yield(): the slice ends here
 
-  bool fd_cloexec(int fd) const {
-    return fd >= 0 && static_cast<std::size_t>(fd) < cloexec.size() && cloexec[static_cast<std::size_t>(fd)];
-  }
-  void set_cloexec(int fd, bool on) {
-    if (fd < 0) return;
-    if (static_cast<std::size_t>(fd) >= cloexec.size()) cloexec.resize(static_cast<std::size_t>(fd) + 1, 0);
-    cloexec[static_cast<std::size_t>(fd)] = on ? 1 : 0;
-  }
+  int tgid() const { return tg->tgid; }
+  bool leader() const { return tid == tg->tgid; }
+  bool alive() const { return !exited; }
+  bool privileged() const { return tg->privileged(); }
   bool blocked_now() const { return wait.kind != WaitKind::none && !wait.woken; }
+  SigAction& action(int sig) { return sighand->actions[static_cast<std::size_t>(sig)]; }
+  const SigAction& action(int sig) const { return sighand->actions[static_cast<std::size_t>(sig)]; }
+  std::vector<std::shared_ptr<fs::OpenFile>>& fds() { return files->fds; }
+  void set_mm(std::shared_ptr<mm::AddressSpace> m) {
+    mm = std::move(m);
+    mm_id = mm.get();
+  }
 };
 
 }  // namespace vmlab::kern

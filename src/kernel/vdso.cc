@@ -13,7 +13,7 @@
 
 namespace vmlab::kern {
 
-Result<VirtAddr> Kernel::map_vdso(Process& p) {
+Result<VirtAddr> Kernel::map_vdso(Task& p) {
   if (vdso_ == nullptr) {
     // In the page cache from the start, clean, as if read before the first program
     // ran: the first touch in each process is a minor fault, as Linux's is.

@@ -1,8 +1,10 @@
 #include "fs/proc/proc_fs.h"
 
 #include <array>
+#include <algorithm>
 #include <charconv>
 #include <optional>
+#include <vector>
 
 #include "kernel/kernel.h"
 
@@ -19,7 +21,8 @@ struct Entry {
 };
 
 // /proc's own entries, in proc_readdir()'s order (the proc_dir_entry tree sorts by
-// name length, then bytes); "self" and the pids follow (proc_pid_readdir()).
+// name length, then bytes); "self", "thread-self" and the pids follow
+// (proc_pid_readdir()).
 constexpr std::array<Entry, 5> kRootEntries{{
     {"sys", Kind::dir, 0555},
     {"mounts", Kind::link, 0777},  // -> self/mounts
@@ -28,8 +31,10 @@ constexpr std::array<Entry, 5> kRootEntries{{
     {"meminfo", Kind::file, 0444},
 }};
 
-// /proc/PID, in tgid_base_stuff[] order.
-constexpr std::array<Entry, 13> kPidEntries{{
+// /proc/PID, in tgid_base_stuff[] order; /proc/PID/task/TID has the same but "task"
+// (tid_base_stuff[]).
+constexpr std::array<Entry, 14> kPidEntries{{
+    {"task", Kind::dir, 0555},
     {"environ", Kind::file, 0400},
     {"status", Kind::file, 0444},
     {"comm", Kind::file, 0644},
@@ -58,12 +63,13 @@ constexpr std::array<std::string_view, 12> kSysFiles{
 // (self first, as on Linux), and a process's entries from its pid.
 constexpr std::uint64_t kFirstInum = 0xF0000000;
 std::uint64_t pid_ino(int pid, std::size_t index) { return 0x100000 + static_cast<std::uint64_t>(pid) * 32 + index; }
+std::uint64_t tid_ino(int tid, std::size_t index) { return 0x40000000 + static_cast<std::uint64_t>(tid) * 32 + index; }
 
 // A /proc inode knows which file it is.
 struct ProcInode : fs::Inode {
   ProcInode(std::uint64_t ino, fs::InodeType type, std::string rel)
       : fs::Inode(ino, ProcFs::kDev, type, fs::Backing::shmem), rel(std::move(rel)) {}
-  std::string rel;  // path below /proc: "", "meminfo", "1000", "1000/maps", "sys/vm"
+  std::string rel;  // path below /proc: "", "meminfo", "1000", "1000/maps", "1000/task/1001/stat", "sys/vm"
 };
 
 fs::InodeType type_of(Kind k) {
@@ -99,6 +105,7 @@ Result<std::shared_ptr<fs::Inode>> ProcFs::make(const std::string& rel, const fs
     return i;
   };
   if (rel == "self") return std::shared_ptr<fs::Inode>(node(kFirstInum, Kind::link, 0777));
+  if (rel == "thread-self") return std::shared_ptr<fs::Inode>(node(kFirstInum + 15, Kind::link, 0777));
   for (std::size_t i = 0; i < kRootEntries.size(); ++i) {
     if (rel == kRootEntries[i].name) {
       return std::shared_ptr<fs::Inode>(node(kFirstInum + 1 + i, kRootEntries[i].kind, kRootEntries[i].mode));
@@ -110,24 +117,41 @@ Result<std::shared_ptr<fs::Inode>> ProcFs::make(const std::string& rel, const fs
   for (std::size_t i = 0; i < kSysFiles.size(); ++i) {
     if (rel == kSysFiles[i]) return std::shared_ptr<fs::Inode>(node(kFirstInum + 32 + i, Kind::file, 0644));
   }
-  // proc_pid_lookup(): a live (or not yet reaped) process.
-  const auto slash = rel.find('/');
-  const auto pid = parse_pid(std::string_view(rel).substr(0, slash));
+  // proc_pid_lookup(): a process not yet reaped; below it, proc_task_lookup(): one of
+  // its threads not yet released.
+  std::vector<std::string_view> parts;
+  for (std::string_view r = rel; !r.empty();) {
+    const auto slash = r.find('/');
+    parts.push_back(r.substr(0, slash));
+    r = slash == std::string_view::npos ? std::string_view() : r.substr(slash + 1);
+  }
+  const auto pid = parse_pid(parts[0]);
   if (!pid) return Errno::noent;
-  const kern::Process* p = kernel_.find(*pid);
+  const kern::Task* p = kernel_.find(*pid);
   if (p == nullptr) return Errno::noent;
   std::shared_ptr<fs::Inode> out;
-  if (slash == std::string::npos) {
-    out = node(pid_ino(*pid, 0), Kind::dir, 0555);
-  } else {
-    const std::string_view file = std::string_view(rel).substr(slash + 1);
-    for (std::size_t i = 0; i < kPidEntries.size() && !out; ++i) {
-      if (file == kPidEntries[i].name) out = node(pid_ino(*pid, i + 1), kPidEntries[i].kind, kPidEntries[i].mode);
+  // The files of a process (`first` at parts[i]) or of a thread.
+  auto entry = [&](std::size_t i, bool thread, int id) -> std::shared_ptr<fs::Inode> {
+    for (std::size_t e = thread ? 1 : 0; e < kPidEntries.size(); ++e) {
+      if (parts[i] == kPidEntries[e].name) {
+        return node(thread ? tid_ino(id, e + 1) : pid_ino(id, e + 1), kPidEntries[e].kind, kPidEntries[e].mode);
+      }
     }
-    if (!out) return Errno::noent;
+    return nullptr;
+  };
+  if (parts.size() == 1) {
+    out = node(pid_ino(*pid, 0), Kind::dir, 0555);
+  } else if (parts.size() == 2) {
+    out = entry(1, false, *pid);
+  } else if (parts[1] == "task" && parts.size() <= 4) {
+    const auto tid = parse_pid(parts[2]);
+    const kern::Task* t = tid ? kernel_.find_task(*tid) : nullptr;
+    if (t == nullptr || t->tg != p->tg) return Errno::noent;
+    out = parts.size() == 3 ? node(tid_ino(*tid, 0), Kind::dir, 0555) : entry(3, true, *tid);
   }
-  out->uid = p->uid;
-  out->gid = p->gid;
+  if (!out) return Errno::noent;
+  out->uid = p->tg->uid;
+  out->gid = p->tg->gid;
   return out;
 }
 
@@ -145,7 +169,8 @@ Result<std::vector<fs::DirEntry>> ProcFs::readdir(fs::Inode& dir, const fs::Call
   if (rel.empty()) {
     for (const Entry& e : kRootEntries) add(std::string(e.name), e.name);
     add("self", "self");
-    for (const auto& [pid, p] : kernel_.processes()) add(std::to_string(pid), std::to_string(pid));
+    add("thread-self", "thread-self");
+    for (int pid : kernel_.pids()) add(std::to_string(pid), std::to_string(pid));
     return out;
   }
   if (rel.starts_with("sys")) {
@@ -162,7 +187,23 @@ Result<std::vector<fs::DirEntry>> ProcFs::readdir(fs::Inode& dir, const fs::Call
     }
     return out;
   }
-  for (const Entry& e : kPidEntries) add(rel + "/" + std::string(e.name), e.name);
+  const auto slash = rel.find('/');
+  if (slash == std::string::npos) {  // /proc/PID
+    for (const Entry& e : kPidEntries) add(rel + "/" + std::string(e.name), e.name);
+    return out;
+  }
+  const auto pid = parse_pid(std::string_view(rel).substr(0, slash));
+  const kern::Task* p = pid ? kernel_.find(*pid) : nullptr;
+  if (p == nullptr) return out;
+  if (rel.substr(slash + 1) == "task") {  // proc_task_readdir(): the threads, in tid order
+    std::vector<int> tids = p->tg->threads;
+    std::sort(tids.begin(), tids.end());
+    for (int tid : tids) add(rel + "/" + std::to_string(tid), std::to_string(tid));
+    return out;
+  }
+  for (std::size_t e = 1; e < kPidEntries.size(); ++e) {  // /proc/PID/task/TID
+    add(rel + "/" + std::string(kPidEntries[e].name), kPidEntries[e].name);
+  }
   return out;
 }
 
@@ -172,15 +213,29 @@ Result<std::string> ProcFs::readlink(fs::Inode& link, const fs::Caller& who) {
     if (who.pid <= 0) return Errno::noent;  // no process asked
     return std::to_string(who.pid);
   }
+  if (rel == "thread-self") {
+    if (who.pid <= 0) return Errno::noent;
+    return std::to_string(who.pid) + "/task/" + std::to_string(who.tid);
+  }
   if (rel == "mounts") return std::string("self/mounts");
   const auto slash = rel.find('/');
   const auto pid = parse_pid(std::string_view(rel).substr(0, slash));
-  const kern::Process* p = pid ? kernel_.find(*pid) : nullptr;
+  const kern::Task* p = pid ? kernel_.find(*pid) : nullptr;
   if (p == nullptr || slash == std::string::npos) return Errno::noent;
-  const std::string_view file = std::string_view(rel).substr(slash + 1);
-  if (file == "cwd") return p->cwd;
+  std::string_view file = std::string_view(rel).substr(slash + 1);
+  if (file.starts_with("task/")) {  // a thread's own links
+    const auto second = file.find('/', 5);
+    const auto tid = parse_pid(file.substr(5, second == std::string_view::npos ? file.npos : second - 5));
+    p = tid ? kernel_.find_task(*tid) : nullptr;
+    if (p == nullptr || second == std::string_view::npos) return Errno::noent;
+    file = file.substr(second + 1);
+  }
+  if (file == "cwd") {
+    if (!p->fs) return Errno::noent;
+    return p->fs->cwd;
+  }
   if (file == "root") return std::string("/");
-  if (file == "exe" && !p->exe.empty() && p->alive()) return p->exe;
+  if (file == "exe" && !p->tg->exe.empty() && p->tg->alive()) return p->tg->exe;
   return Errno::noent;  // proc_exe_link() of a process with no executable
 }
 

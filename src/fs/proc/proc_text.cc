@@ -2,6 +2,8 @@
 // show() functions of fs/proc and the sysctl handlers).
 #include <algorithm>
 #include <charconv>
+#include <optional>
+#include <set>
 #include <string>
 
 #include <fmt/format.h>
@@ -10,7 +12,6 @@
 #include "fs/proc/procfs.h"
 #include "fs/vfs.h"
 #include "kernel/kernel.h"
-#include "kernel/task_table.h"
 #include "mm/address_space.h"
 #include "mm/memory_system.h"
 #include "mm/page_table.h"
@@ -63,42 +64,26 @@ std::string mounts_text(const fs::Vfs& vfs) {
   return out;
 }
 
-// What task_sig(), collect_sigign_sigcatch(), task_cputime() and the context switch
-// counts read of the process's thread. SigQ counts the queued signals of every task
-// of the same user (the ucounts' RLIMIT_SIGPENDING count).
-proc::ThreadState thread_state(Kernel& k, TaskTable* tasks, const Process& p) {
-  proc::ThreadState s;
-  s.pgid = s.sid = p.pid;  // a process of the C++ API leads its own group and session
-  const mm::MemorySystem& sys = k.sys();
-  Task* t = tasks != nullptr ? tasks->find(p.pid) : nullptr;
-  if (t == nullptr) {
-    s.sigq_limit = initial_rlimits(sys.config(), sys.total_pages())[kRlimitSigpending].cur;
-    return s;
+// The TaskView of `t`: SigQ counts the queued signals of every task of the same user
+// (the ucounts' RLIMIT_SIGPENDING count); for the whole process, the times and faults
+// of its threads, those that have exited included (thread_group_cputime()).
+proc::TaskView task_view(Kernel& k, const Task& t, bool whole) {
+  proc::TaskView v{t, whole};
+  const ThreadGroup& g = *t.tg;
+  v.threads = static_cast<unsigned>(g.live > 0 ? g.live : 1);
+  v.sigq_limit = g.rlimits[kRlimitSigpending].cur;
+  std::set<const ThreadGroup*> groups;
+  for (const auto& [tid, other] : k.tasks()) {
+    if (other->exited || other->tg->uid != g.uid) continue;
+    v.sigq_queued += other->pending.queue.size();
+    if (groups.insert(other->tg.get()).second) v.sigq_queued += other->tg->shared_pending.queue.size();
   }
-  s.sigq_limit = t->rlimits[kRlimitSigpending].cur;
-  for (int pid : tasks->order()) {
-    const Task* other = tasks->find(pid);
-    const Process* op = k.find(pid);
-    if (other != nullptr && other->alive && op != nullptr && op->uid == p.uid) s.sigq_queued += other->queue.size();
-  }
-  for (const KSigInfo& info : t->queue) (info.group ? s.shd_pnd : s.sig_pnd) |= sig_bit(info.signo);
-  s.sig_blk = t->blocked;
-  for (int sig = 1; sig <= kNsig; ++sig) {
-    const std::uint64_t handler = t->actions[static_cast<std::size_t>(sig)].handler;
-    if (handler == kSigIgn) s.sig_ign |= sig_bit(sig);
-    else if (handler != kSigDfl) s.sig_cgt |= sig_bit(sig);
-  }
-  s.utime = static_cast<std::uint64_t>(nsec_to_clock_t(t->utime_ns));
-  s.stime = static_cast<std::uint64_t>(nsec_to_clock_t(t->stime_ns));
-  s.cutime = nsec_to_clock_t(t->cutime_ns);
-  s.cstime = nsec_to_clock_t(t->cstime_ns);
-  s.pgid = t->pgid;
-  s.sid = t->sid;
-  s.nvcsw = t->nvcsw;
-  s.nivcsw = t->nivcsw;
-  s.exit_signal = t->exit_signal;
-  s.sleeping = t->blocked_now();
-  return s;
+  const Usage u = whole ? k.usage(g) : t.usage;
+  v.utime_ns = u.utime_ns;
+  v.stime_ns = u.stime_ns;
+  v.min_flt = u.min_flt;
+  v.maj_flt = u.maj_flt;
+  return v;
 }
 
 Result<std::string> sys_text(std::string_view name, const mm::MemorySystem& sys) {
@@ -119,11 +104,42 @@ Result<std::string> sys_text(std::string_view name, const mm::MemorySystem& sys)
   return Errno::noent;
 }
 
+// The files of /proc/PID and /proc/PID/task/TID. `whole`: the process's (/proc/PID).
+Result<std::string> task_file(Kernel& k, mm::MemorySystem& sys, const Task& t, std::string_view file, bool whole) {
+  if (file == "status") return proc::status_text(task_view(k, t, whole), sys);
+  if (file == "stat") return proc::stat_text(task_view(k, t, whole), sys);
+  if (file == "statm") return proc::statm_text(t);
+  if (file == "comm") return t.comm + "\n";
+  if (file == "mounts") return mounts_text(k.vfs());
+  if (file == "cmdline" || file == "environ") {
+    // proc_pid_cmdline_read(), environ_read(): the strings exec put on the stack.
+    if (!t.mm) return std::string();
+    mm::AddressSpace& mm = *t.mm;
+    return file == "cmdline" ? peek(sys, mm, mm.arg_start, mm.arg_end) : peek(sys, mm, mm.env_start, mm.env_end);
+  }
+  if (file == "maps" || file == "smaps" || file == "smaps_rollup") {
+    if (!t.mm) return std::string();  // an exited task has no address space: empty files
+    if (file == "maps") return proc::maps_text(*t.mm);
+    if (file == "smaps") return proc::smaps_text(sys, *t.mm);
+    return proc::smaps_rollup_text(sys, *t.mm);
+  }
+  if (file.empty() || file == "task") return Errno::isdir;
+  return Errno::noent;
+}
+
+std::optional<int> parse_id(std::string_view s) {
+  int id = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return id;
+}
+
 }  // namespace
 
-Result<std::string> Kernel::proc_text(std::string_view path, const Process* self) {
-  // path is canonical: "/proc/meminfo", "/proc/1234/status", "/proc/sys/vm/swappiness";
-  // host-side callers may say "/proc/self/...".
+Result<std::string> Kernel::proc_text(std::string_view path, const Task* self) {
+  // path is canonical: "/proc/meminfo", "/proc/1234/status", "/proc/1234/task/1235/stat",
+  // "/proc/sys/vm/swappiness"; host-side callers may say "/proc/self/..." and
+  // "/proc/thread-self/...".
   std::string_view rest = path.substr(std::string_view("/proc").size());
   if (rest.starts_with('/')) rest.remove_prefix(1);
   if (rest == "meminfo") return proc::meminfo_text(sys_);
@@ -131,41 +147,35 @@ Result<std::string> Kernel::proc_text(std::string_view path, const Process* self
   if (rest == "mounts") return mounts_text(vfs());
   if (rest == "uptime") {
     // uptime_proc_show(): seconds since boot and the CPUs' idle time (none here).
-    const std::uint64_t ns = sys_.clock().now();
+    const std::uint64_t ns = now_ns();
     return fmt::format("{}.{:02} 0.00\n", ns / 1000000000, ns % 1000000000 / 10000000);
   }
   if (rest.starts_with("sys/")) return sys_text(rest.substr(4), sys_);
-  const auto slash = rest.find('/');
-  const std::string_view who = rest.substr(0, slash);
-  const std::string_view file = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
-  Process* p = nullptr;
+  auto split = [](std::string_view& r) {
+    const auto slash = r.find('/');
+    const std::string_view head = r.substr(0, slash);
+    r = slash == std::string_view::npos ? std::string_view() : r.substr(slash + 1);
+    return head;
+  };
+  const std::string_view who = split(rest);
+  const Task* t = nullptr;
   if (who == "self") {
-    p = const_cast<Process*>(self);
-  } else {
-    int pid = 0;
-    auto [ptr, ec] = std::from_chars(who.data(), who.data() + who.size(), pid);
-    if (ec == std::errc() && ptr == who.data() + who.size()) p = find(pid);
+    if (self != nullptr) t = find(self->tgid());
+  } else if (who == "thread-self") {
+    if (self != nullptr) t = find_task(self->tid);
+    if (t != nullptr) return task_file(*this, sys_, *t, rest, false);
+  } else if (auto pid = parse_id(who)) {
+    t = find(*pid);
   }
-  if (p == nullptr) return Errno::noent;
-  if (file == "status") return proc::status_text(*p, thread_state(*this, tasks_, *p), sys_);
-  if (file == "stat") return proc::stat_text(*p, thread_state(*this, tasks_, *p), sys_);
-  if (file == "statm") return proc::statm_text(*p);
-  if (file == "comm") return p->comm + "\n";
-  if (file == "mounts") return mounts_text(vfs());
-  if (file == "cmdline" || file == "environ") {
-    // proc_pid_cmdline_read(), environ_read(): the strings exec put on the stack.
-    if (!p->mm) return std::string();
-    mm::AddressSpace& mm = *p->mm;
-    return file == "cmdline" ? peek(sys_, mm, mm.arg_start, mm.arg_end) : peek(sys_, mm, mm.env_start, mm.env_end);
+  if (t == nullptr) return Errno::noent;
+  if (rest.starts_with("task/")) {
+    rest.remove_prefix(5);
+    auto tid = parse_id(split(rest));
+    const Task* th = tid ? find_task(*tid) : nullptr;
+    if (th == nullptr || th->tg != t->tg) return Errno::noent;
+    return task_file(*this, sys_, *th, rest, false);
   }
-  if (file == "maps" || file == "smaps" || file == "smaps_rollup") {
-    if (!p->mm) return std::string();  // a zombie has no address space: empty files
-    if (file == "maps") return proc::maps_text(*p->mm);
-    if (file == "smaps") return proc::smaps_text(sys_, *p->mm);
-    return proc::smaps_rollup_text(sys_, *p->mm);
-  }
-  if (file.empty()) return Errno::isdir;
-  return Errno::noent;
+  return task_file(*this, sys_, *t, rest, true);
 }
 
 }  // namespace vmlab::kern

@@ -225,60 +225,86 @@ namespace {
 // FDSize: the descriptor table's size, NR_OPEN_DEFAULT (64) until a descriptor beyond
 // it is allocated; then alloc_fdtable() sizes it for the highest one, in units of
 // 1 KiB of pointers (128 slots) rounded up to a power of two. It never shrinks.
-unsigned fd_table_size(const kern::Process& p) {
-  if (p.fds.size() <= 64) return 64;
-  std::uint64_t units = (p.fds.size() - 1) / 128 + 1;
+unsigned fd_table_size(const kern::Task& t) {
+  const std::size_t slots = t.files ? t.files->fds.size() : 0;
+  if (slots <= 64) return 64;
+  std::uint64_t units = (slots - 1) / 128 + 1;
   std::uint64_t pow2 = 1;
   while (pow2 < units) pow2 <<= 1;
   return static_cast<unsigned>(pow2 * 128);
 }
 
-// get_task_state(): a zombie, a vfork parent (TASK_UNINTERRUPTIBLE in
-// wait_for_vfork_done()), a task asleep in a system call, or running.
-char task_state(const kern::Process& p, const ThreadState& t) {
-  if (p.state == kern::TaskState::zombie) return 'Z';
-  if (p.state == kern::TaskState::vfork_waiting) return 'D';
-  return t.sleeping ? 'S' : 'R';
+// get_task_state(): a task that has exited (a zombie), a vfork parent
+// (TASK_UNINTERRUPTIBLE in wait_for_vfork_done()), a task asleep in a system call, or
+// running.
+char task_state(const kern::Task& t) {
+  if (t.exited) return 'Z';
+  if (t.vfork_child != 0) return 'D';
+  return t.blocked_now() ? 'S' : 'R';
+}
+
+// task_sig()'s sets: the thread's own pending and the process's, the mask, and the
+// dispositions (ignored, caught).
+struct SigSets {
+  std::uint64_t pnd = 0, shd = 0, blk = 0, ign = 0, cgt = 0;
+};
+SigSets sig_sets(const kern::Task& t) {
+  SigSets s;
+  s.pnd = t.pending.set;
+  s.shd = t.tg->shared_pending.set;
+  s.blk = t.blocked;
+  if (!t.sighand) return s;
+  for (int sig = 1; sig <= kern::kNsig; ++sig) {
+    const std::uint64_t handler = t.action(sig).handler;
+    if (handler == kern::kSigIgn) s.ign |= kern::sig_bit(sig);
+    else if (handler != kern::kSigDfl) s.cgt |= kern::sig_bit(sig);
+  }
+  return s;
 }
 
 }  // namespace
 
-StatusInfo status_info(const kern::Process& p, const ThreadState& t, const mm::MemorySystem& sys) {
+StatusInfo status_info(const TaskView& v, const mm::MemorySystem& sys) {
+  const kern::Task& t = v.task;
+  const kern::ThreadGroup& g = *t.tg;
   StatusInfo s;
-  s.name = p.comm;
-  s.state = task_state(p, t);
-  // task_state(): a zombie has given back its fs_struct and files_struct.
-  const bool zombie = p.state == kern::TaskState::zombie;
-  s.umask = p.umask;
-  s.has_umask = !zombie;
-  s.fd_size = zombie ? 0 : fd_table_size(p);
-  s.tgid = s.pid = p.pid;
-  s.ppid = p.ppid;
-  s.pgid = t.pgid;
-  s.sid = t.sid;
-  s.uid = {p.uid, p.uid, p.uid, p.uid};
-  s.gid = {p.gid, p.gid, p.gid, p.gid};
+  s.name = t.comm;
+  s.state = task_state(t);
+  // task_state(): a task that has exited has given back its fs_struct and files_struct.
+  s.umask = t.fs ? t.fs->umask : 0;
+  s.has_umask = t.fs != nullptr;
+  s.fd_size = t.files ? fd_table_size(t) : 0;
+  s.tgid = g.tgid;
+  s.pid = t.tid;
+  s.ppid = g.ppid;
+  s.pgid = g.pgid;
+  s.sid = g.sid;
+  s.kthread = t.kthread;
+  s.uid = {g.uid, g.uid, g.uid, g.uid};
+  s.gid = {g.gid, g.gid, g.gid, g.gid};
   // cap_full(): CAP_LAST_CAP 40; a user other than root has no permitted set.
   s.cap_bnd = 0x000001ffffffffffULL;
-  s.cap_prm = s.cap_eff = p.privileged() ? s.cap_bnd : 0;
-  s.sigq_queued = t.sigq_queued;
-  s.sigq_limit = t.sigq_limit;
-  s.sig_pnd = t.sig_pnd;
-  s.shd_pnd = t.shd_pnd;
-  s.sig_blk = t.sig_blk;
-  s.sig_ign = t.sig_ign;
-  s.sig_cgt = t.sig_cgt;
-  s.voluntary_ctxt_switches = t.nvcsw;
-  s.nonvoluntary_ctxt_switches = t.nivcsw;
+  s.cap_prm = s.cap_eff = g.privileged() ? s.cap_bnd : 0;
+  s.threads = v.threads;
+  s.sigq_queued = v.sigq_queued;
+  s.sigq_limit = v.sigq_limit;
+  const SigSets sigs = sig_sets(t);
+  s.sig_pnd = sigs.pnd;
+  s.shd_pnd = sigs.shd;
+  s.sig_blk = sigs.blk;
+  s.sig_ign = sigs.ign;
+  s.sig_cgt = sigs.cgt;
+  s.voluntary_ctxt_switches = t.usage.nvcsw;
+  s.nonvoluntary_ctxt_switches = t.usage.nivcsw;
   if (sys.config().layout == Layout::riscv64) {
     // arch_prctl_spec_ctrl_get() is -EINVAL where the architecture has none.
     s.speculation_store_bypass = s.speculation_indirect_branch = "unknown";
   }
   s.nr_cpu_ids = sys.config().cpus;
-  s.cpus_allowed = {sys.config().cpus >= 64 ? ~0ULL : (1ULL << sys.config().cpus) - 1};
-  s.has_mm = p.mm != nullptr;
-  if (p.mm) {
-    const mm::AddressSpace& mm = *p.mm;
+  s.cpus_allowed = {(sys.config().cpus >= 64 ? ~0ULL : (1ULL << sys.config().cpus) - 1) & t.cpus_allowed};
+  s.has_mm = t.mm != nullptr;
+  if (t.mm) {
+    const mm::AddressSpace& mm = *t.mm;
     const auto kb = [](std::uint64_t pages) { return pages_to_kb(pages); };
     s.vm_peak = kb(mm.peak_vm());
     s.vm_size = kb(mm.total_vm);
@@ -302,37 +328,42 @@ StatusInfo status_info(const kern::Process& p, const ThreadState& t, const mm::M
   return s;
 }
 
-std::string status_text(const kern::Process& p, const ThreadState& t, const mm::MemorySystem& sys) {
-  return format_status(status_info(p, t, sys));
-}
+std::string status_text(const TaskView& v, const mm::MemorySystem& sys) { return format_status(status_info(v, sys)); }
 
-std::string stat_text(const kern::Process& p, const ThreadState& t, const mm::MemorySystem& sys) {
+std::string stat_text(const TaskView& v, const mm::MemorySystem& sys) {
+  const kern::Task& t = v.task;
+  const kern::ThreadGroup& g = *t.tg;
   StatInfo s;
-  s.pid = p.pid;
-  s.comm = p.comm;
-  s.state = task_state(p, t);
-  s.wchan = s.state == 'R' ? 0 : 1;  // !task_is_running(): asleep, or a zombie
-  s.processor = p.cpu;
-  s.starttime = static_cast<std::uint64_t>(kern::nsec_to_clock_t(p.start_time_ns));
-  s.utime = t.utime;
-  s.stime = t.stime;
-  s.cutime = t.cutime;
-  s.cstime = t.cstime;
-  s.signal = t.sig_pnd;
-  s.blocked = t.sig_blk;
-  s.sigignore = t.sig_ign;
-  s.sigcatch = t.sig_cgt;
+  s.pid = t.tid;
+  s.comm = t.comm;
+  s.state = task_state(t);
+  s.num_threads = v.threads;
+  // !task_is_running(): asleep, or a zombie; for a process of several threads only
+  // the thread's own file shows it.
+  s.wchan = s.state == 'R' || (v.whole && v.threads > 1) ? 0 : 1;
+  s.processor = t.cpu;
+  s.starttime = static_cast<std::uint64_t>(kern::nsec_to_clock_t(t.start_time_ns));
+  s.utime = static_cast<std::uint64_t>(kern::nsec_to_clock_t(v.utime_ns));
+  s.stime = static_cast<std::uint64_t>(kern::nsec_to_clock_t(v.stime_ns));
+  s.cutime = kern::nsec_to_clock_t(g.children_usage.utime_ns);
+  s.cstime = kern::nsec_to_clock_t(g.children_usage.stime_ns);
+  const SigSets sigs = sig_sets(t);
+  s.signal = sigs.pnd;
+  s.blocked = sigs.blk;
+  s.sigignore = sigs.ign;
+  s.sigcatch = sigs.cgt;
   s.exit_signal = t.exit_signal;
-  s.ppid = p.ppid;
-  s.pgrp = t.pgid;
-  s.session = t.sid;
+  s.ppid = g.ppid;
+  s.pgrp = g.pgid;
+  s.session = g.sid;
   s.flags = sys.config().aslr ? 0x400000 : 0;  // PF_RANDOMIZE
-  s.minflt = p.min_flt;
-  s.cminflt = p.cmin_flt;
-  s.majflt = p.maj_flt;
-  s.cmajflt = p.cmaj_flt;
-  if (p.mm) {
-    const mm::AddressSpace& mm = *p.mm;
+  if (t.kthread) s.flags |= 0x00200000;        // PF_KTHREAD
+  s.minflt = v.min_flt;
+  s.majflt = v.maj_flt;
+  s.cminflt = g.children_usage.min_flt;
+  s.cmajflt = g.children_usage.maj_flt;
+  if (t.mm) {
+    const mm::AddressSpace& mm = *t.mm;
     s.vsize = mm.total_vm << kPageShift;
     s.rss = mm.rss_pages();
     s.rsslim = ~0ULL;
@@ -347,14 +378,16 @@ std::string stat_text(const kern::Process& p, const ThreadState& t, const mm::Me
     s.env_start = mm.env_start;
     s.env_end = mm.env_end;
   }
-  s.exit_code = p.state == kern::TaskState::zombie ? p.exit_code : 0;
+  // task->exit_code; for the whole process, the group exit's status once there is one.
+  s.exit_code = t.exited ? t.exit_code : 0;
+  if (v.whole && g.group_exit) s.exit_code = g.group_exit_code;
   return format_stat(s);
 }
 
-std::string statm_text(const kern::Process& p) {
+std::string statm_text(const kern::Task& t) {
   StatmInfo s;
-  if (p.mm) {
-    const mm::AddressSpace& mm = *p.mm;
+  if (t.mm) {
+    const mm::AddressSpace& mm = *t.mm;
     s.size = mm.total_vm;
     s.shared = static_cast<std::uint64_t>(mm.rss(mm::RssKind::file) + mm.rss(mm::RssKind::shmem));
     s.resident = s.shared + static_cast<std::uint64_t>(mm.rss(mm::RssKind::anon));

@@ -17,26 +17,22 @@ struct Vma;
 }  // namespace vmlab::mm
 
 namespace vmlab::kern {
-struct Process;
+struct Task;
 }
 
 namespace vmlab::proc {
 
-// What /proc shows of a process's one thread beyond its address space: its signal
-// sets, RLIMIT_SIGPENDING and the queued signals of its user (SigQ), CPU times in
-// clock ticks, context switches, its process group and session, and whether it sleeps
-// in a system call. The guest runtime's tasks have all of these; a process of the C++
-// API runs no thread of its own and shows the defaults with the machine's initial
-// SIGPENDING limit.
-struct ThreadState {
-  std::uint64_t sig_pnd = 0, shd_pnd = 0, sig_blk = 0, sig_ign = 0, sig_cgt = 0;
+// What /proc shows of a task beyond its own record, gathered from the kernel's tables:
+// its queued signals as SigQ counts them (the user's, against RLIMIT_SIGPENDING), and
+// for /proc/PID (the whole process, do_task_stat()'s `whole`) the times and faults of
+// every thread, dead ones included. /proc/PID/task/TID shows the thread's own.
+struct TaskView {
+  const kern::Task& task;  // the thread shown: the leader for /proc/PID
+  bool whole = true;
+  unsigned threads = 1;    // the process's threads (num_threads, Threads:)
   std::uint64_t sigq_queued = 0, sigq_limit = 0;
-  std::uint64_t utime = 0, stime = 0;
-  std::int64_t cutime = 0, cstime = 0;
-  std::uint64_t nvcsw = 0, nivcsw = 0;
-  int exit_signal = 17;  // SIGCHLD
-  int pgid = 0, sid = 0;  // process group and session
-  bool sleeping = false;
+  std::uint64_t utime_ns = 0, stime_ns = 0;  // the thread's, or the process's when whole
+  std::uint64_t min_flt = 0, maj_flt = 0;
 };
 
 // The maps line fields of one VMA (show_map_vma(), get_vma_name()).
@@ -46,14 +42,14 @@ SmapsCounts smaps_counts(mm::MemorySystem& sys, mm::AddressSpace& mm, const mm::
 // meminfo_proc_show() from the machine's counters.
 Meminfo meminfo(const mm::MemorySystem& sys);
 // task_mem() and proc_pid_status()'s other lines.
-StatusInfo status_info(const kern::Process& p, const ThreadState& t, const mm::MemorySystem& sys);
+StatusInfo status_info(const TaskView& v, const mm::MemorySystem& sys);
 
 std::string maps_text(const mm::AddressSpace& mm);
 std::string smaps_text(mm::MemorySystem& sys, mm::AddressSpace& mm);
 std::string smaps_rollup_text(mm::MemorySystem& sys, mm::AddressSpace& mm);
-std::string status_text(const kern::Process& p, const ThreadState& t, const mm::MemorySystem& sys);
-std::string stat_text(const kern::Process& p, const ThreadState& t, const mm::MemorySystem& sys);
-std::string statm_text(const kern::Process& p);
+std::string status_text(const TaskView& v, const mm::MemorySystem& sys);
+std::string stat_text(const TaskView& v, const mm::MemorySystem& sys);
+std::string statm_text(const kern::Task& t);
 std::string meminfo_text(const mm::MemorySystem& sys);
 std::string vmstat_text(const mm::MemorySystem& sys);
 

@@ -42,12 +42,15 @@ enum class Slow : std::uint8_t {
 struct Engine {
   Engine(kern::Kernel& kernel, unsigned cpu);
 
-  Stop run(kern::Process& p, HartState& state, std::uint64_t budget);
+  Stop run(kern::Task& t, HartState& state, std::uint64_t budget);
 
   // The dispatch loop: runs from `pc` until instret reaches `limit` or a stop.
   StopReason loop(std::uint64_t& pc, std::uint64_t& instret, std::uint64_t limit);
 
   // Memory slow paths (memory_slow.cc).
+  // The frame of `va` through Kernel::fault_in's loop, with the fault handler run in
+  // the host's FP environment.
+  kern::FaultIn fault_in(std::uint64_t va, hw::AccessType type);
   template <class Copy>
   SigInfo access_page(std::uint64_t va, bool write, bool& faulted, Copy copy);
   template <class CopyByte>
@@ -56,7 +59,7 @@ struct Engine {
   Slow store_slow(std::uint64_t va, unsigned size, const void* in);
   // An LR, SC or AMO: alignment, then one translation. `host` receives the address.
   Slow atomic_slow(std::uint64_t va, unsigned size, bool write, std::uint8_t** host);
-  // The fault handler for the process, run in the host's FP environment.
+  // The fault handler for the task, run in the host's FP environment.
   SigInfo fault(std::uint64_t va, hw::AccessType type, unsigned error_code);
   // The decoded page of `pc`, through Mmu::translate(exec) and the fault handler.
   // Null when the fetch raised `sig`.
@@ -96,7 +99,7 @@ struct Engine {
   hw::Cpu& cpu;
   hw::PhysicalMemory& mem;
   std::shared_ptr<CodeCache> cache;
-  kern::Process* proc = nullptr;
+  kern::Task* task = nullptr;  // the task running, while run() runs
 
   // Architectural state while running.
   alignas(64) std::uint64_t x[33] = {};  // x[32]: where writes to x0 go

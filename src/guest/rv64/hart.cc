@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "guest/rv64/engine.h"
+#include "kernel/task.h"
 
 namespace vmlab::guest::rv64 {
 
@@ -15,9 +16,7 @@ struct Hart::Impl : Engine {
 Hart::Hart(kern::Kernel& kernel, unsigned cpu) : impl_(std::make_unique<Impl>(kernel, cpu)) {}
 Hart::~Hart() = default;
 
-Stop Hart::run(kern::Process& process, HartState& state, std::uint64_t budget) {
-  return impl_->run(process, state, budget);
-}
+Stop Hart::run(kern::Task& task, std::uint64_t budget) { return impl_->run(task, task.regs, budget); }
 
 void Hart::invalidate_code() { impl_->cache->forget_all(); }
 
@@ -28,9 +27,9 @@ namespace {
 hw::SoftTlbEntry g_no_soft_tlb[1];
 }  // namespace
 
-Stop Engine::run(kern::Process& p, HartState& st, std::uint64_t budget) {
-  proc = &p;
-  kernel.switch_to(p, static_cast<unsigned>(&cpu - &mmu.cpu(0)));
+Stop Engine::run(kern::Task& t, HartState& st, std::uint64_t budget) {
+  task = &t;
+  kernel.switch_to(t, static_cast<unsigned>(&cpu - &mmu.cpu(0)));
   std::copy(st.x.begin(), st.x.end(), x);
   x[0] = 0;
   std::copy(st.f.begin(), st.f.end(), f);

@@ -15,7 +15,7 @@
 
 namespace vmlab::kern {
 class Kernel;
-struct Process;
+struct Task;
 }  // namespace vmlab::kern
 
 namespace vmlab::guest::rv64 {
@@ -42,9 +42,9 @@ class Hart {
   Hart(const Hart&) = delete;
   Hart& operator=(const Hart&) = delete;
 
-  // Runs `process` from `state` until an ecall, a signal or `budget` retired
-  // instructions. Switches the CPU to the process's address space first.
-  Stop run(kern::Process& process, HartState& state, std::uint64_t budget);
+  // Runs `task` from its registers until an ecall, a signal or `budget` retired
+  // instructions. Switches the CPU to the task first (its address space, current).
+  Stop run(kern::Task& task, std::uint64_t budget);
 
   // fence.i for every hart, exec, riscv_flush_icache: forget decoded code.
   void invalidate_code();

@@ -1,6 +1,6 @@
 // What the handlers do when the soft TLB does not answer: translate through the MMU
 // (one modelled TLB lookup per attempt), run the kernel's fault handler when the MMU
-// refuses, and retry, as the C++ API's accesses do (api/process.cc).
+// refuses, and retry: the one loop of kernel/fault_in.h that every user access shares.
 //
 // Misaligned accesses within a page complete as one access, as on hardware that
 // supports them. One that crosses a page is what Linux's misaligned-access emulation
@@ -9,50 +9,38 @@
 // SIGBUS BUS_ADRALN at the instruction (do_trap_load_misaligned()), and bytes already
 // stored stay stored.
 #include <cstring>
-#include <stdexcept>
 
 #include "guest/rv64/engine.h"
 
 namespace vmlab::guest::rv64 {
 
-namespace {
-constexpr int kMaxAttempts = 4;  // a resolved fault that does not make the page accessible is a bug
-
-[[noreturn]] void unresolved(std::uint64_t va) {
-  throw std::logic_error("vmlab rv64: a resolved fault did not make address " + std::to_string(va) +
-                         " accessible");
-}
-}  // namespace
-
 SigInfo Engine::fault(std::uint64_t va, hw::AccessType type, unsigned error_code) {
   if (fp_host_ready()) {  // the common case: no FP state to set aside (fp_env.cc)
-    SigInfo s = kernel.user_fault(*proc, va, type, error_code);
+    SigInfo s = kernel.user_fault(*task, va, type, error_code);
     fp_host_done();
     return s;
   }
   fp_leave();
-  SigInfo s = kernel.user_fault(*proc, va, type, error_code);
+  SigInfo s = kernel.user_fault(*task, va, type, error_code);
   fp_enter();
   return s;
 }
 
-// One access within a page: translate, fault and retry until the MMU gives a frame;
-// `copy` moves the bytes. The signal of a fault that cannot be resolved, or none.
+kern::FaultIn Engine::fault_in(std::uint64_t va, hw::AccessType type) {
+  return kern::fault_in_page(mmu, cpu, va, type,
+                             [&](unsigned error_code) { return fault(va, type, error_code); });
+}
+
+// One access within a page, faulting as needed; `copy` moves the bytes. The signal of
+// a fault that cannot be resolved, or none. A store to a frame holding decoded code
+// reaches here, and the translation drops the decoded copy before the bytes change.
 template <class Copy>
 SigInfo Engine::access_page(std::uint64_t va, bool write, bool& faulted, Copy copy) {
-  for (int attempt = 0;; ++attempt) {
-    // A store to a frame holding decoded code reaches here, and the translation drops
-    // the decoded copy before the bytes change.
-    const hw::Translation t = mmu.translate_data(cpu, va, write);
-    if (t.ok()) {
-      copy(mem.frame(t.pfn) + (va & (kPageSize - 1)));
-      return {};
-    }
-    if (attempt == kMaxAttempts) unresolved(va);
-    const SigInfo s = fault(va, write ? hw::AccessType::write : hw::AccessType::read, t.error_code);
-    if (s.signo != Signal::none) return s;
-    faulted = true;
-  }
+  const kern::FaultIn page = fault_in(va, write ? hw::AccessType::write : hw::AccessType::read);
+  faulted |= page.faults > 0;
+  if (!page.ok()) return page.sig;
+  copy(mem.frame(page.pfn) + (va & (kPageSize - 1)));
+  return {};
 }
 
 // A misaligned access across a page: byte by byte; a failure is SIGBUS BUS_ADRALN at
@@ -117,42 +105,29 @@ Slow Engine::atomic_slow(std::uint64_t va, unsigned size, bool write, std::uint8
     return Slow::signal;
   }
   const std::uint64_t drops_before = cache->drops();
-  bool faulted = false;
-  for (int attempt = 0;; ++attempt) {
-    const hw::Translation t = mmu.translate_data(cpu, va, write);
-    if (t.ok()) {
-      *host = mem.frame(t.pfn) + (va & (kPageSize - 1));
-      break;
-    }
-    if (attempt == kMaxAttempts) unresolved(va);
-    const SigInfo s = fault(va, write ? hw::AccessType::write : hw::AccessType::read, t.error_code);
-    if (s.signo != Signal::none) {
-      sig = s;
-      return Slow::signal;
-    }
-    faulted = true;
+  const kern::FaultIn page = fault_in(va, write ? hw::AccessType::write : hw::AccessType::read);
+  if (!page.ok()) {
+    sig = page.sig;
+    return Slow::signal;
   }
+  *host = mem.frame(page.pfn) + (va & (kPageSize - 1));
+  const bool faulted = page.faults > 0;
   return faulted || cache->drops() != drops_before ? Slow::leave : Slow::ok;
 }
 
 DecodedPage* Engine::fetch_slow(std::uint64_t pc) {
-  for (int attempt = 0;; ++attempt) {
-    ++mmu_fetches;
-    const hw::Translation t = mmu.translate(cpu, pc, hw::AccessType::exec);
-    if (t.ok()) {
-      DecodedPage* page = cache->page(t.pfn);
-      hw::SoftTlbEntry& s = cpu.l1i.soft_for(pc >> kPageShift);
-      if (s.page == (pc & kPageMask)) s.code = page;
-      return page;
-    }
-    ++extra_fetches;  // a lookup that retires nothing
-    if (attempt == kMaxAttempts) unresolved(pc);
-    const SigInfo s = fault(pc, hw::AccessType::exec, t.error_code);
-    if (s.signo != Signal::none) {
-      sig = s;
-      return nullptr;
-    }
+  const kern::FaultIn page = fault_in(pc, hw::AccessType::exec);
+  // Every translation is a lookup sent to the MMU; each one that failed retired nothing.
+  mmu_fetches += page.faults + (page.ok() ? 1 : 0);
+  extra_fetches += page.faults;
+  if (!page.ok()) {
+    sig = page.sig;
+    return nullptr;
   }
+  DecodedPage* decoded = cache->page(page.pfn);
+  hw::SoftTlbEntry& s = cpu.l1i.soft_for(pc >> kPageShift);
+  if (s.page == (pc & kPageMask)) s.code = decoded;
+  return decoded;
 }
 
 Slow Engine::fetch_parcel(std::uint64_t va, std::uint16_t* out) {

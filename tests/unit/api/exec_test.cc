@@ -83,8 +83,11 @@ TEST_F(ExecTest, BadFilesGiveLinuxErrors) {
   // may_open(MAY_EXEC): no execute bit is EACCES, before the contents are looked at.
   ASSERT_TRUE(m.write_file("/notexec", "#!/bin/sh\necho hi\n"));
   EXPECT_EQ(p.execve("/notexec", {"x"}).error(), Errno::acces);
-  ASSERT_TRUE(m.write_file("/notelf", "#!/bin/sh\necho hi\n", 0755));
+  ASSERT_TRUE(m.write_file("/notelf", "echo hi\n", 0755));
   EXPECT_EQ(p.execve("/notelf", {"x"}).error(), Errno::noexec);
+  // A script whose interpreter is missing (binfmt_script opens it): ENOENT.
+  ASSERT_TRUE(m.write_file("/script", "#!/bin/sh\necho hi\n", 0755));
+  EXPECT_EQ(p.execve("/script", {"x"}).error(), Errno::noent);
   // The process is untouched by a failed exec.
   EXPECT_TRUE(p.alive());
   EXPECT_NE(p.proc("maps").find("[stack]"), std::string::npos);

@@ -64,7 +64,7 @@ class HostFsTest : public ::testing::Test {
   ~HostFsTest() override { stdfs::remove_all(top_); }
 
   kern::Kernel& kernel(Machine& m) { return m.state().kernel; }
-  kern::Process& proc(Machine& m, const Process& p) { return m.state().proc(p.pid()); }
+  kern::Task& proc(Machine& m, const Process& p) { return m.state().task(p.tid()); }
 
   stdfs::path top_, root_, rw_;
   MachineConfig cfg_;
@@ -85,7 +85,7 @@ TEST_F(HostFsTest, NothingOutsideTheMountsIsReachable) {
   Machine m(cfg_);
   Process p = m.spawn("t");
   kern::Kernel& k = kernel(m);
-  kern::Process& kp = proc(m, p);
+  kern::Task& kp = proc(m, p);
   // ".." at the mount's root is the guest directory holding the mount point.
   EXPECT_EQ(k.stat(kp, "/mnt/../outside.txt").error(), Errno::noent);
   EXPECT_EQ(k.stat(kp, "/mnt/sub/../../outside.txt").error(), Errno::noent);
@@ -113,7 +113,7 @@ TEST_F(HostFsTest, ReadOnlyMountRefusesWritesWithErofs) {
   Machine m(cfg_);
   Process p = m.spawn("t");
   kern::Kernel& k = kernel(m);
-  kern::Process& kp = proc(m, p);
+  kern::Task& kp = proc(m, p);
   EXPECT_EQ(p.open("/mnt/hello.txt", kORdwr).error(), Errno::rofs);
   EXPECT_EQ(p.open("/mnt/hello.txt", kOWronly | kOTrunc).error(), Errno::rofs);
   EXPECT_EQ(p.open("/mnt/new", kOWronly | kOCreat).error(), Errno::rofs);
@@ -201,7 +201,7 @@ TEST_F(HostFsTest, ListingIsSortedAndShowsOnlyWhatTheGuestMaySee) {
   Machine m(cfg_);
   Process p = m.spawn("t");
   kern::Kernel& k = kernel(m);
-  kern::Process& kp = proc(m, p);
+  kern::Task& kp = proc(m, p);
   auto fd = p.open("/mnt", kORdonly | kODirectory);
   ASSERT_TRUE(fd.ok());
   auto list = k.readdir(kp, *fd);
@@ -261,7 +261,7 @@ TEST(Sysroot, LoaderAndLibcAreVisibleReadOnly) {
   Machine m(c);
   Process p = m.spawn("t");
   kern::Kernel& k = m.state().kernel;
-  kern::Process& kp = m.state().proc(p.pid());
+  kern::Task& kp = m.state().task(p.tid());
   auto ld = k.stat(kp, "/lib/ld-linux-riscv64-lp64d.so.1");
   ASSERT_TRUE(ld.ok());
   EXPECT_EQ(ld->mode & kSIfmt, kSIfreg);

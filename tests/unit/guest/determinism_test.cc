@@ -26,7 +26,7 @@ Snapshot run(const std::string& name) {
   const hw::Cpu& c = r.machine().mmu.cpu(0);
   s.tlb = {c.l1d.counters().hits, c.l1d.counters().misses, c.l1i.counters().hits, c.l1i.counters().misses,
            c.l2.counters().hits,  c.l2.counters().misses,  c.walks,                c.l1d.counters().full_flushes};
-  s.min_flt = r.process().min_flt;
+  s.min_flt = r.process().usage.min_flt;
   s.clock = r.machine().sys.clock().now();
   return s;
 }

@@ -17,7 +17,7 @@ std::uint64_t minflt_touching(int pages) {
   EXPECT_EQ(res.exit_code, static_cast<int>((pages * (pages - 1) / 2) & 0x7f));
   const auto problems = kern::check_consistency(r.machine().kernel);
   EXPECT_TRUE(problems.empty()) << (problems.empty() ? "" : problems.front());
-  return r.process().min_flt;
+  return r.process().usage.min_flt;
 }
 
 TEST(Faults, TouchingAHundredPagesTakesAHundredMinorFaults) {
@@ -33,8 +33,8 @@ TEST(Faults, ExecutingFromANewPageFaultsItIn) {
   r.load(guest_program("cross_page"));
   RunResult res = r.run();
   ASSERT_TRUE(res.exited);
-  EXPECT_GT(r.process().min_flt, 0u);
-  EXPECT_EQ(r.process().maj_flt, 0u);
+  EXPECT_GT(r.process().usage.min_flt, 0u);
+  EXPECT_EQ(r.process().usage.maj_flt, 0u);
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ namespace {
 constexpr std::uint64_t kWrite = 64, kExit = 93, kExitGroup = 94, kBrk = 214, kMunmap = 215, kMmap = 222,
                         kMprotect = 226;
 constexpr std::uint64_t kEnosys = 38;
-constexpr unsigned kA0 = 10, kA7 = 17, kSp = 2;
+constexpr unsigned kA0 = 10, kA7 = 17;
 
 std::uint64_t neg_errno(Errno e) { return static_cast<std::uint64_t>(-static_cast<std::int64_t>(e)); }
 }  // namespace
@@ -31,41 +31,40 @@ MiniRunner::MiniRunner(const MachineConfig& config)
 
 MiniRunner::~MiniRunner() = default;
 
-kern::Process& MiniRunner::process() { return m_->proc(pid_); }
+kern::Task& MiniRunner::process() { return m_->task(pid_); }
 
 void MiniRunner::load(const std::string& host_path, const std::vector<std::string>& argv) {
   std::ifstream in(host_path, std::ios::binary);
   if (!in) throw std::runtime_error(host_path + ": cannot read");
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!m_->kernel.write_whole_file("/prog", bytes, 0755)) throw std::runtime_error("cannot write /prog");
-  kern::Process& p = m_->kernel.spawn("runner");
-  pid_ = p.pid;
-  auto entry = m_->kernel.execve(p, "/prog", argv, {"HOME=/"});
+  kern::Task& p = m_->kernel.spawn("runner");
+  pid_ = p.tid;
+  auto entry = m_->kernel.execve(p, "/prog", argv, {"HOME=/"});  // pc and sp at the entry point
   if (!entry) throw std::runtime_error(host_path + ": execve: " + std::string(errno_name(entry.error())));
-  state_ = guest::rv64::HartState{};
-  state_.pc = *entry;
-  state_.x[kSp] = p.mm->start_stack;
 }
 
 RunResult MiniRunner::run(std::uint64_t max_instructions, std::uint64_t slice) {
   RunResult r;
-  const std::uint64_t start = state_.instret;
-  while (state_.instret - start < max_instructions) {
-    const std::uint64_t budget = std::min(slice, max_instructions - (state_.instret - start));
-    r.stop = hart_->run(process(), state_, budget);
+  guest::rv64::HartState& st = state();
+  const std::uint64_t start = st.instret;
+  while (st.instret - start < max_instructions) {
+    const std::uint64_t budget = std::min(slice, max_instructions - (st.instret - start));
+    r.stop = hart_->run(process(), budget);
     if (r.stop.reason == guest::rv64::StopReason::signal) break;
     if (r.stop.reason == guest::rv64::StopReason::ecall) {
       ++r.syscalls;
       if (!syscall(r)) break;
     }
   }
-  r.instret = state_.instret;
+  r.instret = st.instret;
   return r;
 }
 
 bool MiniRunner::syscall(RunResult& r) {
-  kern::Process& p = process();
-  auto& x = state_.x;
+  kern::Task& p = process();
+  guest::rv64::HartState& st = state();
+  auto& x = st.x;
   const std::uint64_t a0 = x[kA0], a1 = x[kA0 + 1], a2 = x[kA0 + 2], a3 = x[kA0 + 3], a4 = x[kA0 + 4],
                       a5 = x[kA0 + 5];
   std::uint64_t ret = neg_errno(Errno::nosys);
@@ -74,7 +73,7 @@ bool MiniRunner::syscall(RunResult& r) {
     case kExitGroup:
       r.exited = true;
       r.exit_code = static_cast<int>(a0 & 0xff);
-      state_.pc += 4;
+      st.pc += 4;
       return false;
     case kWrite: {
       std::string buf(a2, '\0');
@@ -107,7 +106,7 @@ bool MiniRunner::syscall(RunResult& r) {
       break;
   }
   x[kA0] = ret;
-  state_.pc += 4;
+  st.pc += 4;
   return true;
 }
 

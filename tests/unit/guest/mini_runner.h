@@ -39,9 +39,9 @@ class MiniRunner {
   RunResult run(std::uint64_t max_instructions = 20'000'000'000ull, std::uint64_t slice = 1ull << 40);
 
   detail::MachineState& machine() { return *m_; }
-  kern::Process& process();
+  kern::Task& process();
   guest::rv64::Hart& hart() { return *hart_; }
-  guest::rv64::HartState& state() { return state_; }
+  guest::rv64::HartState& state() { return process().regs; }
 
  private:
   // Serves the ecall at state_.pc; false when the program exited.
@@ -49,7 +49,6 @@ class MiniRunner {
 
   std::unique_ptr<detail::MachineState> m_;
   std::unique_ptr<guest::rv64::Hart> hart_;
-  guest::rv64::HartState state_;
   int pid_ = 0;
 };
 

@@ -104,7 +104,7 @@ TEST(Signals, EcallStopsAtTheEcall) {
   // The first stop of tlb_pattern is its exit ecall.
   MiniRunner t;
   t.load(guest_program("tlb_pattern"));
-  const auto stop = t.hart().run(t.process(), t.state(), ~0ull >> 1);
+  const auto stop = t.hart().run(t.process(), ~0ull >> 1);
   ASSERT_EQ(stop.reason, StopReason::ecall);
   std::uint8_t bytes[4] = {};
   ASSERT_TRUE(t.machine().kernel.copy_from_user(t.process(), bytes, t.state().pc));

@@ -54,7 +54,7 @@ TEST(SoftTlb, TheMmuFillsItAndStoresNeedADirtyWritableEntry) {
   MiniRunner r;
   r.load(std::string(VMLAB_GUEST_TEST_DIR) + "/touch_pages", {"touch_pages", "0"});
   auto& m = r.machine();
-  kern::Process& p = r.process();
+  kern::Task& p = r.process();
   auto a = m.kernel.mmap(p, 0, 4 * kPageSize, kProtRead | kProtWrite, kMapPrivate | kMapAnonymous, -1, 0);
   ASSERT_TRUE(a);
   hw::Cpu& cpu = m.mmu.cpu(0);

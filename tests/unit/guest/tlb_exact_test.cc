@@ -27,7 +27,7 @@ Counters run(const std::vector<std::string>& argv, bool reference) {
   RunResult res = r.run();
   EXPECT_TRUE(res.exited || res.stop.reason == guest::rv64::StopReason::signal) << argv[0];
   const hw::Cpu& c = r.machine().mmu.cpu(0);
-  return Counters{c.l1d.counters(), c.l1i.counters(), c.l2.counters(), c.walks, r.process().min_flt, res.instret,
+  return Counters{c.l1d.counters(), c.l1i.counters(), c.l2.counters(), c.walks, r.process().usage.min_flt, res.instret,
                   res.out};
 }
 

@@ -26,18 +26,18 @@ GuestOutput run_guest(const std::string& name, const std::vector<std::string>& a
   (void)m.kernel.rootfs().mkdir("/home/user", 0755);
   guest::Runtime rt(m.kernel, guest::RuntimeOptions{quantum, 4'000'000'000ULL});
   GuestOutput g;
-  rt.tasks().set_warning_sink([&g](std::string_view w) {
+  m.kernel.set_warning_sink([&g](std::string_view w) {
     g.warnings += w;
     g.warnings += '\n';
   });
   auto out = std::make_shared<std::string>();
   auto err = std::make_shared<std::string>();
-  kern::TaskTable& tt = rt.tasks();
+  kern::Kernel& k = m.kernel;
   std::vector<std::string> argv{name};
   argv.insert(argv.end(), args.begin(), args.end());
   auto started = rt.start("/t/" + name, argv, {"PATH=/bin", "HOME=/home/user"}, "/home/user",
-                          {nullptr, kern::make_capture_stream(tt.next_pipe_ino(), out),
-                           kern::make_capture_stream(tt.next_pipe_ino(), err)});
+                          {nullptr, kern::make_capture_stream(k.next_pipe_ino(), out),
+                           kern::make_capture_stream(k.next_pipe_ino(), err)});
   if (!started) {
     g.err = "execve: " + std::string(errno_name(started.error()));
     return g;
@@ -47,11 +47,12 @@ GuestOutput run_guest(const std::string& name, const std::vector<std::string>& a
   g.err = *err;
   const int sig = g.result.wait_status & 0x7f;
   g.exit_status = sig ? 128 + sig : (g.result.wait_status >> 8) & 0xff;
-  g.virtual_ns = tt.now_ns();
+  g.virtual_ns = k.sys().clock().latest();
   for (int pid : rt.all_pids()) {
-    if (const kern::Process* p = m.kernel.find_any(pid)) {
-      g.minflt += p->min_flt;
-      for (std::size_t i = 0; i < g.faults.size(); ++i) g.faults[i] += p->faults_by_kind[i];
+    if (const kern::ThreadGroup* pg = k.find_group(pid)) {
+      const kern::Usage u = k.usage(*pg);
+      g.minflt += u.min_flt;
+      for (std::size_t i = 0; i < g.faults.size(); ++i) g.faults[i] += u.faults_by_kind[i];
     }
   }
   g.check = kern::check_consistency(m.kernel);

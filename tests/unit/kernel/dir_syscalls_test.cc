@@ -16,7 +16,7 @@ class DirTest : public ::testing::Test {
  protected:
   DirTest() : m_(test::small_config(64 * MiB)), p_(m_.spawn("t")) {}
   kern::Kernel& k() { return m_.state().kernel; }
-  kern::Process& kp() { return m_.state().proc(p_.pid()); }
+  kern::Task& kp() { return m_.state().task(p_.tid()); }
 
   std::vector<std::string> names(std::string_view dir) {
     auto fd = p_.open(dir, kORdonly | kODirectory);
@@ -49,11 +49,16 @@ TEST_F(DirTest, RootDevAndMemfsDirectories) {
 TEST_F(DirTest, ProcListsItsFilesSelfAndEveryProcess) {
   Process q = m_.spawn("q");
   const Names procs = names("/proc");
-  const Names want{".", "..", "sys", "mounts", "uptime", "vmstat", "meminfo", "self",
+  const Names want{".", "..", "sys", "mounts", "uptime", "vmstat", "meminfo", "self", "thread-self",
                    std::to_string(p_.pid()), std::to_string(q.pid())};
   EXPECT_EQ(procs, want);
-  EXPECT_EQ(names("/proc/self"), (Names{".", "..", "environ", "status", "comm", "cmdline", "stat", "statm", "maps",
-                                        "cwd", "root", "exe", "mounts", "smaps", "smaps_rollup"}));
+  EXPECT_EQ(names("/proc/self"), (Names{".", "..", "task", "environ", "status", "comm", "cmdline", "stat", "statm",
+                                        "maps", "cwd", "root", "exe", "mounts", "smaps", "smaps_rollup"}));
+  // tid_base_stuff[]: a thread's directory has the same files but "task".
+  EXPECT_EQ(names("/proc/self/task"), (Names{".", "..", std::to_string(p_.pid())}));
+  EXPECT_EQ(names("/proc/self/task/" + std::to_string(p_.pid())),
+            (Names{".", "..", "environ", "status", "comm", "cmdline", "stat", "statm", "maps", "cwd", "root", "exe",
+                   "mounts", "smaps", "smaps_rollup"}));
   EXPECT_EQ(names("/proc/sys"), (Names{".", "..", "kernel", "vm"}));
   EXPECT_EQ(names("/proc/sys/kernel"), (Names{".", "..", "pid_max"}));
   // A process gone (reaped) is gone from /proc.

@@ -15,7 +15,7 @@ class PathTest : public ::testing::Test {
  protected:
   PathTest() : m_(test::small_config(64 * MiB)), p_(m_.spawn("t")) {}
   kern::Kernel& k() { return m_.state().kernel; }
-  kern::Process& kp() { return m_.state().proc(p_.pid()); }
+  kern::Task& kp() { return m_.state().task(p_.tid()); }
   Machine m_;
   Process p_;
 };
@@ -94,7 +94,7 @@ TEST_F(PathTest, ReadlinkOfProcAndMemfsLinks) {
   EXPECT_EQ(*k().readlinkat(kp(), kAtFdcwd, "/proc/mounts"), "self/mounts");
   EXPECT_EQ(*k().readlinkat(kp(), kAtFdcwd, "/proc/self/cwd"), "/");
   EXPECT_EQ(k().readlinkat(kp(), kAtFdcwd, "/proc/self/exe").error(), Errno::noent);  // never exec'd
-  kp().exe = "/bin/prog";
+  kp().tg->exe = "/bin/prog";
   EXPECT_EQ(*k().readlinkat(kp(), kAtFdcwd, "/proc/self/exe"), "/bin/prog");
   EXPECT_EQ(k().readlinkat(kp(), kAtFdcwd, "/proc/meminfo").error(), Errno::inval);
   EXPECT_EQ(k().readlinkat(kp(), kAtFdcwd, "/nope").error(), Errno::noent);
@@ -122,7 +122,7 @@ TEST_F(PathTest, Access) {
   EXPECT_TRUE(k().faccessat(kp(), kAtFdcwd, "/dev/null", kWOk, 0).ok());
   EXPECT_EQ(k().faccessat(kp(), kAtFdcwd, "/tmp/f/x", kFOk, 0).error(), Errno::notdir);
   // Root passes the mode bits, but executes only what someone may execute.
-  kp().uid = kp().gid = 0;
+  kp().tg->uid = kp().tg->gid = 0;
   EXPECT_TRUE(k().faccessat(kp(), kAtFdcwd, "/proc/meminfo", kWOk, 0).ok());
   EXPECT_EQ(k().faccessat(kp(), kAtFdcwd, "/tmp/f", kXOk, 0).error(), Errno::acces);
   EXPECT_TRUE(k().faccessat(kp(), kAtFdcwd, "/tmp", kXOk, 0).ok());
@@ -152,9 +152,9 @@ TEST_F(PathTest, UnlinkMkdirRmdirErrors) {
   EXPECT_EQ(k().stat(kp(), "/tmp/d").error(), Errno::noent);
   // /tmp is sticky: another user's file there cannot be removed.
   ASSERT_TRUE(m_.write_file("/tmp/theirs", "x"));
-  kp().uid = 1001;
+  kp().tg->uid = 1001;
   EXPECT_EQ(p_.unlink("/tmp/theirs").error(), Errno::perm);
-  kp().uid = 1000;
+  kp().tg->uid = 1000;
   EXPECT_TRUE(p_.unlink("/tmp/theirs").ok());
   test::expect_consistent(m_);
 }

@@ -30,7 +30,7 @@ class SignalTest : public SyscallTest {
     info.signo = sig;
     info.code = kSiUser;
     info.pid = 1;
-    send_signal(tt, *t, info);
+    send_signal(k(), *t, info, SigTarget::thread);
   }
 };
 
@@ -66,7 +66,7 @@ TEST_F(SignalTest, SigprocmaskAndPending) {
   EXPECT_EQ(sys(kRtSigprocmask, 0, 0, kBad, 8), e(Errno::fault));
   // A blocked signal stays pending, even one whose default is to ignore.
   EXPECT_EQ(set_action(kSigusr1, kHandler), 0);
-  EXPECT_EQ(sys(kKill, p->pid, kSigusr1), 0);
+  EXPECT_EQ(sys(kKill, p->tid, kSigusr1), 0);
   EXPECT_EQ(sys(kRtSigpending, buf + 16, 8), 0);
   EXPECT_EQ(get<std::uint64_t>(buf + 16), sig_bit(kSigusr1));
   EXPECT_EQ(sys(kRtSigpending, buf + 16, 9), e(Errno::inval));
@@ -76,37 +76,37 @@ TEST_F(SignalTest, SigprocmaskAndPending) {
   EXPECT_EQ(next_signal(*t), kSigusr1);
   // Setting SIG_IGN discards what is pending.
   EXPECT_EQ(set_action(kSigusr1, kSigIgn), 0);
-  EXPECT_EQ(t->pending, 0u);
+  EXPECT_EQ(pending_set(*t), 0u);
 }
 
 TEST_F(SignalTest, KillErrors) {
   EXPECT_EQ(sys(kKill, 99999, kSigterm), e(Errno::srch));
-  EXPECT_EQ(sys(kKill, p->pid, 65), e(Errno::inval));
-  EXPECT_EQ(sys(kKill, p->pid, static_cast<std::uint64_t>(-1)), e(Errno::inval));
-  EXPECT_EQ(sys(kKill, p->pid, 0), 0);
+  EXPECT_EQ(sys(kKill, p->tid, 65), e(Errno::inval));
+  EXPECT_EQ(sys(kKill, p->tid, static_cast<std::uint64_t>(-1)), e(Errno::inval));
+  EXPECT_EQ(sys(kKill, p->tid, 0), 0);
   EXPECT_EQ(sys(kKill, static_cast<std::uint64_t>(-99999), 0), e(Errno::srch));  // no such group
   EXPECT_EQ(sys(kKill, 0, 0), 0);                                                 // own group
   EXPECT_EQ(sys(kKill, static_cast<std::uint64_t>(-1), 0), e(Errno::srch));      // nobody else
   EXPECT_EQ(sys(kTkill, 0, kSigterm), e(Errno::inval));
-  EXPECT_EQ(sys(kTgkill, 0, p->pid, kSigterm), e(Errno::inval));
-  EXPECT_EQ(sys(kTgkill, p->pid, 0, kSigterm), e(Errno::inval));
-  EXPECT_EQ(sys(kTgkill, p->pid, 99999, kSigterm), e(Errno::srch));
-  EXPECT_EQ(sys(kTgkill, p->pid, p->pid, 0), 0);
+  EXPECT_EQ(sys(kTgkill, 0, p->tid, kSigterm), e(Errno::inval));
+  EXPECT_EQ(sys(kTgkill, p->tid, 0, kSigterm), e(Errno::inval));
+  EXPECT_EQ(sys(kTgkill, p->tid, 99999, kSigterm), e(Errno::srch));
+  EXPECT_EQ(sys(kTgkill, p->tid, p->tid, 0), 0);
   // SIGCHLD's default action is to ignore it: not even queued.
-  EXPECT_EQ(sys(kKill, p->pid, kSigchld), 0);
-  EXPECT_EQ(t->pending, 0u);
+  EXPECT_EQ(sys(kKill, p->tid, kSigchld), 0);
+  EXPECT_EQ(pending_set(*t), 0u);
 }
 
 TEST_F(SignalTest, DefaultActionKillsWithTheSignalAsStatus) {
-  EXPECT_EQ(sys(kKill, p->pid, kSigterm), 0);
-  EXPECT_TRUE(t->pending & sig_bit(kSigterm));
-  EXPECT_FALSE(deliver_signals(tt, *t));
-  EXPECT_FALSE(t->alive);
-  EXPECT_EQ(k().find_any(p->pid)->exit_code, kSigterm);  // no core bit: RLIMIT_CORE is 0
+  EXPECT_EQ(sys(kKill, p->tid, kSigterm), 0);
+  EXPECT_TRUE(pending_set(*t) & sig_bit(kSigterm));
+  EXPECT_FALSE(deliver_signals(k(), *t));
+  EXPECT_FALSE(t->alive());
+  EXPECT_EQ(k().find_group(p->tid)->exit_code, kSigterm);  // no core bit: RLIMIT_CORE is 0
 }
 
 TEST_F(SignalTest, HandlerGetsTheRiscvFrame) {
-  auto vdso = tt.map_vdso(*p);
+  auto vdso = k().map_vdso(*p);
   ASSERT_TRUE(vdso.ok());
   t->vdso = *vdso;
   EXPECT_EQ(set_action(kSigusr1, kHandler, kSaSiginfo, sig_bit(kSigusr2)), 0);
@@ -116,11 +116,11 @@ TEST_F(SignalTest, HandlerGetsTheRiscvFrame) {
   t->regs.fcsr = 0x45;
   t->regs.pc = 0x7777;
   const auto before = t->regs;
-  EXPECT_EQ(sys(kKill, p->pid, kSigusr1), 0);
+  EXPECT_EQ(sys(kKill, p->tid, kSigusr1), 0);
   t->regs.pc = before.pc;
   t->regs.x[10] = before.x[10];
   t->regs.x[17] = before.x[17];
-  ASSERT_TRUE(deliver_signals(tt, *t));
+  ASSERT_TRUE(deliver_signals(k(), *t));
   const std::uint64_t frame = t->regs.x[2];
   EXPECT_EQ(frame % 16, 0u);
   EXPECT_EQ(frame, (before.x[2] - kFrameSize) & ~std::uint64_t{15});
@@ -133,7 +133,7 @@ TEST_F(SignalTest, HandlerGetsTheRiscvFrame) {
   // siginfo: SI_USER from this process.
   EXPECT_EQ(get<std::int32_t>(frame), kSigusr1);
   EXPECT_EQ(get<std::int32_t>(frame + 8), 0);
-  EXPECT_EQ(get<std::int32_t>(frame + 16), p->pid);
+  EXPECT_EQ(get<std::int32_t>(frame + 16), p->tid);
   EXPECT_EQ(get<std::uint32_t>(frame + 20), 1000u);
   // ucontext: the old mask, pc, x1..x31, f0..f31, fcsr, the zero words.
   EXPECT_EQ(get<std::uint64_t>(frame + kUcSigmask), 0u);
@@ -165,34 +165,34 @@ TEST_F(SignalTest, BadFrameOnSigreturnKills) {
   t->regs.x[2] = buf;
   put<std::uint32_t>(kScReserved, 1);
   sys(kRtSigreturn);
-  EXPECT_TRUE(t->pending & sig_bit(kSigsegv));
-  EXPECT_FALSE(deliver_signals(tt, *t));
-  EXPECT_EQ(k().find_any(p->pid)->exit_code, kSigsegv);
+  EXPECT_TRUE(t->pending.set & sig_bit(kSigsegv));
+  EXPECT_FALSE(deliver_signals(k(), *t));
+  EXPECT_EQ(k().find_group(p->tid)->exit_code, kSigsegv);
 }
 
 TEST_F(SignalTest, ResethandAndNodefer) {
   EXPECT_EQ(set_action(kSigusr1, kHandler, kSaResethand | kSaNodefer), 0);
   send(kSigusr1);
-  ASSERT_TRUE(deliver_signals(tt, *t));
-  EXPECT_EQ(t->actions[kSigusr1].handler, kSigDfl);
+  ASSERT_TRUE(deliver_signals(k(), *t));
+  EXPECT_EQ(t->action(kSigusr1).handler, kSigDfl);
   EXPECT_EQ(t->blocked, 0u);  // SA_NODEFER: not blocked in its handler
 }
 
 TEST_F(SignalTest, FaultWhileBlockedIsForced) {
   EXPECT_EQ(set_action(kSigsegv, kHandler), 0);
   t->blocked = sig_bit(kSigsegv);
-  force_sig_fault(tt, *t, SigInfo{Signal::sigsegv, kSegvMapErr, 0x10});
+  force_sig_fault(k(), *t, SigInfo{Signal::sigsegv, kSegvMapErr, 0x10});
   EXPECT_EQ(t->blocked, 0u);
-  EXPECT_EQ(t->actions[kSigsegv].handler, kSigDfl);
-  EXPECT_FALSE(deliver_signals(tt, *t));
-  EXPECT_EQ(k().find_any(p->pid)->exit_code, kSigsegv);
+  EXPECT_EQ(t->action(kSigsegv).handler, kSigDfl);
+  EXPECT_FALSE(deliver_signals(k(), *t));
+  EXPECT_EQ(k().find_group(p->tid)->exit_code, kSigsegv);
 }
 
 TEST_F(SignalTest, FaultSiginfoCarriesTheAddress) {
-  ASSERT_TRUE(tt.map_vdso(*p).ok());
+  ASSERT_TRUE(k().map_vdso(*p).ok());
   EXPECT_EQ(set_action(kSigsegv, kHandler, kSaSiginfo), 0);
-  force_sig_fault(tt, *t, SigInfo{Signal::sigsegv, kSegvAccErr, 0xdead000});
-  ASSERT_TRUE(deliver_signals(tt, *t));
+  force_sig_fault(k(), *t, SigInfo{Signal::sigsegv, kSegvAccErr, 0xdead000});
+  ASSERT_TRUE(deliver_signals(k(), *t));
   const std::uint64_t frame = t->regs.x[11];
   EXPECT_EQ(get<std::int32_t>(frame), kSigsegv);
   EXPECT_EQ(get<std::int32_t>(frame + 8), kSegvAccErr);
@@ -214,10 +214,10 @@ TEST_F(SignalTest, Sigaltstack) {
   EXPECT_EQ(get<std::uint32_t>(buf + 108), 0u);
   EXPECT_EQ(get<std::uint64_t>(buf + 116), 8192u);
   // A SA_ONSTACK handler runs on it.
-  ASSERT_TRUE(tt.map_vdso(*p).ok());
+  ASSERT_TRUE(k().map_vdso(*p).ok());
   EXPECT_EQ(set_action(kSigusr1, kHandler, kSaOnstack), 0);
   send(kSigusr1);
-  ASSERT_TRUE(deliver_signals(tt, *t));
+  ASSERT_TRUE(deliver_signals(k(), *t));
   const std::uint64_t frame = t->regs.x[2];
   EXPECT_GE(frame, stack);
   EXPECT_LT(frame, stack + 8192);
@@ -229,7 +229,7 @@ TEST_F(SignalTest, Sigaltstack) {
 }
 
 TEST_F(SignalTest, HandlerInterruptsABlockedCall) {
-  ASSERT_TRUE(tt.map_vdso(*p).ok());
+  ASSERT_TRUE(k().map_vdso(*p).ok());
   ASSERT_EQ(sys(kPipe2, buf, 0), 0);
   const int r = get<std::int32_t>(buf);
   // Without SA_RESTART the read returns EINTR.
@@ -239,11 +239,11 @@ TEST_F(SignalTest, HandlerInterruptsABlockedCall) {
   ASSERT_EQ(outcome, SysOutcome::blocked);
   send(kSigusr1);
   ASSERT_TRUE(signal_interrupts_wait(*t));
-  interrupt_wait(tt, *t);
+  interrupt_wait(k(), *t);
   EXPECT_EQ(static_cast<std::int64_t>(t->regs.x[10]), e(Errno::intr));
   EXPECT_EQ(t->regs.pc, 0x40004u);
   EXPECT_EQ(t->wait.kind, WaitKind::none);
-  ASSERT_TRUE(deliver_signals(tt, *t));
+  ASSERT_TRUE(deliver_signals(k(), *t));
   EXPECT_EQ(get<std::uint64_t>(t->regs.x[2] + kUcMcontext), 0x40004u);
   // With SA_RESTART the call runs again after the handler: pc stays at the ecall.
   t->blocked = 0;
@@ -252,7 +252,7 @@ TEST_F(SignalTest, HandlerInterruptsABlockedCall) {
   sys(kRead, r, buf + 100, 10);
   ASSERT_EQ(outcome, SysOutcome::blocked);
   send(kSigusr2);
-  interrupt_wait(tt, *t);
+  interrupt_wait(k(), *t);
   EXPECT_EQ(t->regs.pc, 0x50000u);
   EXPECT_EQ(t->regs.x[17], 63u);
   // nanosleep is never restarted, and reports the time left.
@@ -263,7 +263,7 @@ TEST_F(SignalTest, HandlerInterruptsABlockedCall) {
   ASSERT_EQ(outcome, SysOutcome::blocked);
   machine().sys.clock().charge(1'000'000'000);
   send(kSigusr2);
-  interrupt_wait(tt, *t);
+  interrupt_wait(k(), *t);
   EXPECT_EQ(static_cast<std::int64_t>(t->regs.x[10]), e(Errno::intr));
   EXPECT_EQ(get<std::int64_t>(buf + 300), 4);  // 4 s left
   EXPECT_EQ(get<std::int64_t>(buf + 308), 0);
@@ -275,7 +275,7 @@ TEST_F(SignalTest, IgnoredOrBlockedSignalsDoNotInterrupt) {
   ASSERT_EQ(outcome, SysOutcome::blocked);
   EXPECT_EQ(set_action(kSigusr1, kSigIgn), 0);
   send(kSigusr1);  // dropped at once
-  EXPECT_EQ(t->pending, 0u);
+  EXPECT_EQ(pending_set(*t), 0u);
   t->blocked = sig_bit(kSigusr2);
   send(kSigusr2);  // pending, but blocked
   EXPECT_FALSE(signal_interrupts_wait(*t));
@@ -284,7 +284,7 @@ TEST_F(SignalTest, IgnoredOrBlockedSignalsDoNotInterrupt) {
 }
 
 TEST_F(SignalTest, SigsuspendWaitsForASignal) {
-  ASSERT_TRUE(tt.map_vdso(*p).ok());
+  ASSERT_TRUE(k().map_vdso(*p).ok());
   EXPECT_EQ(set_action(kSigusr1, kHandler), 0);
   t->blocked = sig_bit(kSigusr1) | sig_bit(kSigusr2);
   put<std::uint64_t>(0, sig_bit(kSigusr2));
@@ -293,28 +293,28 @@ TEST_F(SignalTest, SigsuspendWaitsForASignal) {
   sys(kRtSigsuspend, buf, 8);
   ASSERT_EQ(outcome, SysOutcome::blocked);
   EXPECT_EQ(t->blocked, sig_bit(kSigusr2));
-  EXPECT_FALSE(wait_is_over(tt, *t));
+  EXPECT_FALSE(wait_is_over(k(), *t));
   EXPECT_FALSE(signal_interrupts_wait(*t));
   send(kSigusr1);
   ASSERT_TRUE(signal_interrupts_wait(*t));
-  interrupt_wait(tt, *t);
+  interrupt_wait(k(), *t);
   EXPECT_EQ(static_cast<std::int64_t>(t->regs.x[10]), e(Errno::intr));
-  ASSERT_TRUE(deliver_signals(tt, *t));
+  ASSERT_TRUE(deliver_signals(k(), *t));
   // The frame keeps the mask from before the call; the handler runs with it plus SIGUSR1.
   EXPECT_EQ(get<std::uint64_t>(t->regs.x[2] + kUcSigmask), sig_bit(kSigusr1) | sig_bit(kSigusr2));
   EXPECT_EQ(t->blocked, sig_bit(kSigusr1) | sig_bit(kSigusr2));
 }
 
 TEST_F(SignalTest, ChildExitSendsSigchldToAHandler) {
-  ASSERT_TRUE(tt.map_vdso(*p).ok());
+  ASSERT_TRUE(k().map_vdso(*p).ok());
   EXPECT_EQ(set_action(kSigchld, kHandler, kSaSiginfo), 0);
   const std::int64_t child = sys(220, 17, 0, 0, 0, 0);  // fork
   ASSERT_GT(child, 0);
-  Task* ct = tt.find(static_cast<int>(child));
-  ct->utime_ns = 250'000'000;
+  Task* ct = k().find_task(static_cast<int>(child));
+  ct->usage.utime_ns = 250'000'000;
   sys_on(*ct, kExitGroup, 3);
-  ASSERT_TRUE(t->pending & sig_bit(kSigchld));
-  ASSERT_TRUE(deliver_signals(tt, *t));
+  ASSERT_TRUE(pending_set(*t) & sig_bit(kSigchld));
+  ASSERT_TRUE(deliver_signals(k(), *t));
   const std::uint64_t info = t->regs.x[11];
   EXPECT_EQ(get<std::int32_t>(info), kSigchld);
   EXPECT_EQ(get<std::int32_t>(info + 8), kCldExited);
@@ -324,7 +324,7 @@ TEST_F(SignalTest, ChildExitSendsSigchldToAHandler) {
   // With SIGCHLD ignored, children are reaped as they exit.
   EXPECT_EQ(set_action(kSigchld, kSigIgn), 0);
   const std::int64_t second = sys(220, 17, 0, 0, 0, 0);
-  sys_on(*tt.find(static_cast<int>(second)), kExitGroup, 0);
+  sys_on(*k().find_task(static_cast<int>(second)), kExitGroup, 0);
   EXPECT_EQ(k().find(static_cast<int>(second)), nullptr);
   EXPECT_EQ(sys(kWait4, static_cast<std::uint64_t>(-1), 0, 0, 0), child);  // the first one only
   EXPECT_EQ(sys(kWait4, static_cast<std::uint64_t>(-1), 0, 0, 0), e(Errno::child));

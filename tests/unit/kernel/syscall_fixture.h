@@ -11,8 +11,9 @@
 
 #include "api/machine_state.h"
 #include "kernel/checker.h"
+#include "kernel/signal.h"
 #include "kernel/syscall_table.h"
-#include "kernel/task_table.h"
+#include "kernel/kernel.h"
 #include "kernel/user_mem.h"
 #include "vmlab/mman.h"
 
@@ -27,10 +28,9 @@ class SyscallTest : public ::testing::Test {
     return c;
   }
 
-  SyscallTest() : m_(riscv()), tt(m_.kernel) {
-    tt.set_warning_sink([this](std::string_view w) { warnings.emplace_back(w); });
-    p = &m_.kernel.spawn("test");
-    t = &tt.adopt(*p);
+  SyscallTest() : m_(riscv()) {
+    m_.kernel.set_warning_sink([this](std::string_view w) { warnings.emplace_back(w); });
+    t = p = &m_.kernel.spawn("test");
     auto b = m_.kernel.mmap(*p, 0, 16 * kPageSize, kProtRead | kProtWrite, kMapPrivate | kMapAnonymous, -1, 0);
     buf = *b;
     t->regs.x[2] = p->mm->start_stack;
@@ -53,7 +53,7 @@ class SyscallTest : public ::testing::Test {
     auto& x = task.regs.x;
     x[17] = nr;
     x[10] = a0, x[11] = a1, x[12] = a2, x[13] = a3, x[14] = a4, x[15] = a5;
-    outcome = do_syscall(tt, task);
+    outcome = do_syscall(m_.kernel, task);
     return static_cast<std::int64_t>(x[10]);
   }
   static std::int64_t e(Errno err) { return -static_cast<std::int64_t>(errno_value(err)); }
@@ -89,9 +89,8 @@ class SyscallTest : public ::testing::Test {
   detail::MachineState m_;
 
  protected:
-  TaskTable tt;
-  Process* p = nullptr;
-  Task* t = nullptr;
+  Task* p = nullptr;  // the process, as its first task
+  Task* t = nullptr;  // the task making the calls: the same one
   VirtAddr buf = 0;
   SysOutcome outcome = SysOutcome::done;
   std::vector<std::string> warnings;

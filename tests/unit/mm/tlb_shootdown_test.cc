@@ -52,7 +52,7 @@ class TlbShootdownTest : public ::testing::Test {
   }
 
   detail::MachineState m_;
-  kern::Process& p_;
+  kern::Task& p_;
 };
 
 // wp_page_copy(): ptep_clear_flush() before the copy is mapped.
@@ -105,7 +105,7 @@ TEST_F(TlbShootdownTest, MadvColdClearsReferencedAndFlushes) {
   access(0, a, hw::AccessType::write);
   access(1, a, hw::AccessType::read);
   auto referenced = [&] {
-    return test::smaps_kb(*m_.kernel.proc_text("/proc/" + std::to_string(p_.pid) + "/smaps", &p_), a, "Referenced");
+    return test::smaps_kb(*m_.kernel.proc_text("/proc/" + std::to_string(p_.tid) + "/smaps", &p_), a, "Referenced");
   };
   ASSERT_EQ(referenced(), 4u);
   ASSERT_TRUE(m_.kernel.madvise(p_, a, kPageSize, kMadvCold).ok());

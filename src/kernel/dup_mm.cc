@@ -1,8 +1,12 @@
-// fork and vfork: kernel/fork.c copy_process(), dup_mmap(), and mm/memory.c
-// copy_page_range(). Private pages are shared write-protected; shared and never-
-// written file mappings are left for the child to refault.
+// dup_mm() for fork: kernel/fork.c dup_mmap() and mm/memory.c copy_page_range().
+// Private pages are shared write-protected; shared and never-written file mappings
+// are left for the child to refault.
+#include "kernel/dup_mm.h"
+
 #include "fs/inode.h"
-#include "kernel/kernel.h"
+#include "hw/mmu.h"
+#include "mm/address_space.h"
+#include "mm/memory_system.h"
 #include "mm/anon_vma.h"
 #include "mm/page_table.h"
 #include "mm/rmap.h"
@@ -61,9 +65,8 @@ bool needs_copy(const mm::Vma& v) { return v.anon_vma != nullptr || (v.flags & (
 
 }  // namespace
 
-Result<int> Kernel::fork(Process& parent) {
-  mm::AddressSpace& old = *parent.mm;
-  auto child_mm = std::make_shared<mm::AddressSpace>(sys_, config_.layout);
+Result<std::shared_ptr<mm::AddressSpace>> dup_mm(mm::MemorySystem& sys, mm::AddressSpace& old) {
+  auto child_mm = std::make_shared<mm::AddressSpace>(sys, sys.config().layout);
   mm::AddressSpace& mm = *child_mm;
   // dup_mm(): the layout and counters come along; RSS and locked_vm start from zero.
   mm.start_code = old.start_code, mm.end_code = old.end_code;
@@ -76,7 +79,6 @@ Result<int> Kernel::fork(Process& parent) {
   mm.exec_vm = old.exec_vm, mm.stack_vm = old.stack_vm;
   mm.cap_sys_admin = old.cap_sys_admin;
 
-  std::int64_t charged = 0;
   bool failed = false;
   for (mm::Vma& v : old.vmas) {
     if (v.flags & mm::VM_DONTCOPY) {
@@ -85,11 +87,10 @@ Result<int> Kernel::fork(Process& parent) {
     }
     if (v.flags & mm::VM_ACCOUNT) {
       // Private writable memory is charged again for the child.
-      if (!sys_.vm_enough_memory(static_cast<std::int64_t>(v.pages()), old.total_vm, old.cap_sys_admin)) {
+      if (!sys.vm_enough_memory(static_cast<std::int64_t>(v.pages()), old.total_vm, old.cap_sys_admin)) {
         failed = true;
         break;
       }
-      charged += static_cast<std::int64_t>(v.pages());
     }
     auto tmp = std::make_unique<mm::Vma>();
     tmp->start = v.start;
@@ -100,22 +101,20 @@ Result<int> Kernel::fork(Process& parent) {
     tmp->anon_name = v.anon_name;
     tmp->writenotify = v.writenotify;
     if (!(v.flags & mm::VM_WIPEONFORK)) mm::AnonVma::fork(*tmp, v);
-    mm::Vma* child_vma = mm::vma_link(mm, std::move(tmp));
+    mm::vma_link(mm, std::move(tmp));
     // A wiped VMA starts empty in the child: nothing to copy.
     if (!(v.flags & mm::VM_WIPEONFORK) && needs_copy(v)) {
-      if (!copy_page_range(sys_, mm, old, v)) {
+      if (!copy_page_range(sys, mm, old, v)) {
         failed = true;
         break;
       }
     }
-    (void)child_vma;
   }
   // The parent's entries were write-protected: flush its TLBs (flush_tlb_mm()).
-  sys_.mmu().flush_mm(&old);
+  sys.mmu().flush_mm(&old);
   if (failed) {
     // Undo: the child's VMAs carry the charges made so far.
     while (!mm.vmas.empty()) (void)mm::unmap_range(mm, mm.vmas.begin()->start, mm.vmas.begin()->end);
-    (void)charged;
     return Errno::nomem;
   }
   // dup_mm(): the child's peaks start at what it has now, not at the parent's (seen on
@@ -123,47 +122,7 @@ Result<int> Kernel::fork(Process& parent) {
   mm.hiwater_rss = mm.rss_pages();
   mm.hiwater_vm = mm.total_vm;
 
-  auto p = copy_process(parent);
-  p->set_mm(std::move(child_mm));
-  const int pid = p->pid;
-  parent.children.push_back(pid);
-  procs_.emplace(pid, std::move(p));
-  if (sys_.events().active()) sys_.events().emit(obs::ProcessEvent{obs::ProcessEvent::Kind::fork, parent.pid, pid});
-  return pid;
-}
-
-std::unique_ptr<Process> Kernel::copy_process(const Process& parent) {
-  auto p = std::make_unique<Process>();
-  p->pid = alloc_pid();
-  p->start_time_ns = sys_.clock().now();  // start_boottime, for stat's starttime
-  p->ppid = parent.pid;
-  p->comm = parent.comm;
-  // dup_fd(): the child's table is sized for the parent's highest open descriptor.
-  p->fds = parent.fds;
-  while (!p->fds.empty() && !p->fds.back()) p->fds.pop_back();
-  p->cwd = parent.cwd;
-  p->exe = parent.exe;
-  p->umask = parent.umask;
-  p->cpu = parent.cpu;  // sched_fork(): the parent's CPU
-  p->uid = parent.uid;
-  p->gid = parent.gid;
-  return p;
-}
-
-Result<int> Kernel::vfork(Process& parent) {
-  // CLONE_VM | CLONE_VFORK: the child runs in the parent's address space and the
-  // parent waits until the child execs or exits.
-  auto p = copy_process(parent);
-  p->set_mm(parent.mm);
-  ++p->mm->users;
-  p->vforked = true;
-  const int pid = p->pid;
-  parent.children.push_back(pid);
-  parent.state = TaskState::vfork_waiting;
-  parent.vfork_child = pid;
-  procs_.emplace(pid, std::move(p));
-  if (sys_.events().active()) sys_.events().emit(obs::ProcessEvent{obs::ProcessEvent::Kind::vfork, parent.pid, pid});
-  return pid;
+  return child_mm;
 }
 
 }  // namespace vmlab::kern
