@@ -189,7 +189,7 @@ void Process::signal(Signal sig) {
   kern::KSigInfo info;
   info.signo = static_cast<int>(sig);
   info.code = kern::kSiUser;
-  kern::send_signal(m_->kernel, *leader, info, kern::SigTarget::group);
+  (void)kern::send_signal(m_->kernel, *leader, info, kern::SigTarget::group);  // SI_USER never overflows
   // A thread of the API runs no code between calls: it is always on its way back to
   // user mode, where a signal it can take is taken.
   const std::vector<int> threads = leader->tg->threads;

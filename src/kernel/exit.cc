@@ -139,7 +139,8 @@ void Kernel::exit_notify(ThreadGroup& g) {
   }
   if (sig > 0 && valid_signal(sig)) {
     info.signo = sig;
-    send_signal(*this, *parent, info, SigTarget::group);  // __group_send_sig_info()
+    // __group_send_sig_info(); a standard signal from the kernel cannot overflow.
+    (void)send_signal(*this, *parent, info, SigTarget::group);
   }
   if (autoreap) reap_child(*parent, g.tgid);
 }

@@ -111,6 +111,17 @@ std::vector<int> Kernel::pids() const {
   return out;
 }
 
+std::uint64_t Kernel::queued_signals(std::uint32_t uid) const {
+  std::uint64_t n = 0;
+  std::set<const ThreadGroup*> groups;
+  for (const auto& [tid, t] : tasks_) {
+    if (t->exited || t->tg->uid != uid) continue;
+    n += t->pending.queue.size();
+    if (groups.insert(t->tg.get()).second) n += t->tg->shared_pending.queue.size();
+  }
+  return n;
+}
+
 Usage Kernel::usage(const ThreadGroup& g) const {
   Usage u = g.dead;
   for (int tid : g.threads) {

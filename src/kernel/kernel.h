@@ -71,6 +71,9 @@ class Kernel {
   const std::map<int, std::unique_ptr<Task>>& tasks() const { return tasks_; }
   // Processes not yet reaped, by pid.
   std::vector<int> pids() const;
+  // The signals queued for the tasks and processes of user `uid` (the count
+  // RLIMIT_SIGPENDING limits, SigQ's first number).
+  std::uint64_t queued_signals(std::uint32_t uid) const;
   // thread_group_cputime() and what getrusage(RUSAGE_SELF) sums: every thread of the
   // process, the released ones included.
   Usage usage(const ThreadGroup& g) const;

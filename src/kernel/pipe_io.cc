@@ -22,7 +22,7 @@ void sigpipe(SysCtx& c) {
   info.code = kSiUser;
   info.pid = c.t.tgid();
   info.uid = static_cast<int>(c.t.tg->uid);
-  send_signal(c.k, c.t, info, SigTarget::group);  // send_sig_info(): PIDTYPE_TGID
+  (void)send_signal(c.k, c.t, info, SigTarget::group);  // send_sig_info(), PIDTYPE_TGID: SI_USER never overflows
 }
 
 std::int64_t host_read(SysCtx& c, Pipe& pp, const UserBuffers& to) {

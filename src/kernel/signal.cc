@@ -58,10 +58,11 @@ void for_each_deliverable(const Task& t, Fn&& fn) {
 }
 
 // dequeue_signal(): the oldest instance of `sig`, from the thread's own set if it is
-// pending there, else from the process's.
+// pending there, else from the process's. One sent without its information (the
+// queue was full) reads as SI_USER from pid 0 (collect_signal()).
 KSigInfo dequeue(Task& t, int sig) {
   SigPending& from = (t.pending.set & sig_bit(sig)) ? t.pending : t.tg->shared_pending;
-  KSigInfo info{sig, kSiKernel};
+  KSigInfo info{sig, kSiUser};
   bool found = false, more = false;
   for (auto it = from.queue.begin(); it != from.queue.end();) {
     if (it->signo == sig && !found) {
@@ -82,6 +83,16 @@ void queue_signal(SigPending& pending, const KSigInfo& info) {
   if (info.signo < 32 && (pending.set & m)) return;  // legacy_queue()
   pending.queue.push_back(info);
   pending.set |= m;
+}
+
+constexpr int kSigrtmin = 32;
+
+// __sigqueue_alloc()'s check: whether the user may queue one more signal for `t`.
+// Standard signals sent by the kernel or by kill() go past the limit
+// (override_rlimit); the rest count against it.
+bool may_queue(Kernel& k, const Task& t, const KSigInfo& info) {
+  if (info.signo < kSigrtmin && info.code >= 0) return true;
+  return k.queued_signals(t.tg->uid) < t.tg->rlimits[kRlimitSigpending].cur;
 }
 
 // wants_signal(): a thread that may be told of `sig` (`current` runs now).
@@ -166,18 +177,26 @@ SigDefault sig_default(int sig) {
   }
 }
 
-bool send_signal(Kernel& k, Task& t, const KSigInfo& info, SigTarget target) {
-  if (!valid_signal(info.signo)) return false;
-  if (target == SigTarget::thread ? t.exited : !t.tg->alive()) return false;
-  if (sig_ignored(t, info.signo)) return false;
-  if (target == SigTarget::thread) {
-    queue_signal(t.pending, info);
-    if (wants_signal(t, info.signo, &t)) t.sigpending = true;  // signal_wake_up()
-    return true;
+SendResult send_signal(Kernel& k, Task& t, const KSigInfo& info, SigTarget target) {
+  if (!valid_signal(info.signo)) return SendResult::ignored;
+  if (target == SigTarget::thread ? t.exited : !t.tg->alive()) return SendResult::ignored;
+  if (sig_ignored(t, info.signo)) return SendResult::ignored;
+  SigPending& pending = target == SigTarget::thread ? t.pending : t.tg->shared_pending;
+  const std::uint64_t bit = sig_bit(info.signo);
+  if (info.signo < kSigrtmin && (pending.set & bit)) return SendResult::pending;  // legacy_queue()
+  if (may_queue(k, t, info)) {
+    queue_signal(pending, info);
+  } else if (info.signo >= kSigrtmin && info.code != kSiUser) {
+    return SendResult::overflow;
+  } else {
+    pending.set |= bit;  // sent, its information lost
   }
-  queue_signal(t.tg->shared_pending, info);
-  complete_group_signal(k, t, info.signo);
-  return true;
+  if (target == SigTarget::thread) {
+    if (wants_signal(t, info.signo, &t)) t.sigpending = true;  // signal_wake_up()
+  } else {
+    complete_group_signal(k, t, info.signo);
+  }
+  return SendResult::pending;
 }
 
 void force_sig_fault(Kernel& /*k*/, Task& t, const SigInfo& fault) {

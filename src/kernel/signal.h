@@ -27,12 +27,21 @@ inline bool valid_signal(int sig) { return sig >= 1 && sig <= kNsig; }
 // (PIDTYPE_TGID: kill, SIGCHLD), whose threads any may take it.
 enum class SigTarget : std::uint8_t { thread, group };
 
+// What became of a signal sent.
+enum class SendResult : std::uint8_t {
+  ignored,   // dropped: ignored, or the task or process is gone
+  pending,   // pending now (queued, or a standard signal already pending)
+  overflow,  // a real-time signal from tkill/sigqueue over RLIMIT_SIGPENDING: EAGAIN
+};
+
 // __send_signal_locked(): queues `info` for `t` (or its process) unless it would be
-// ignored (sig_ignored()); a standard signal already pending is not queued twice. Then
-// complete_signal(): a thread that can take it is told (TIF_SIGPENDING), and a signal
-// fatal to the process starts its group exit: every thread gets SIGKILL. Returns
-// whether it was queued.
-bool send_signal(Kernel& k, Task& t, const KSigInfo& info, SigTarget target);
+// ignored (sig_ignored()); a standard signal already pending is not queued twice. The
+// user's queued signals are held to the target's RLIMIT_SIGPENDING: past it a
+// real-time signal sent other than by kill() fails, any other is sent without its
+// information. Then complete_signal(): a thread that can take it is told
+// (TIF_SIGPENDING), and a signal fatal to the process starts its group exit: every
+// thread gets SIGKILL.
+SendResult send_signal(Kernel& k, Task& t, const KSigInfo& info, SigTarget target);
 
 // force_sig_info_to_task(): a fault the task cannot ignore or block. A blocked or
 // ignored signal is unblocked and its action reset to SIG_DFL, so it kills.

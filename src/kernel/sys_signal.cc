@@ -37,7 +37,8 @@ std::int64_t send_to(SysCtx& c, int pid, const KSigInfo& info) {
   if (target == nullptr) return err(Errno::srch);
   if (const std::int64_t r = may_signal(c, *target, info.signo); r != 0) return r;
   if (info.signo == 0) return 0;
-  send_signal(c.k, *target, info, SigTarget::group);  // a zombie takes the signal and ignores it
+  // A zombie takes the signal and ignores it; kill()'s SI_USER never overflows.
+  (void)send_signal(c.k, *target, info, SigTarget::group);
   return 0;
 }
 
@@ -47,7 +48,7 @@ std::int64_t send_to_thread(SysCtx& c, int tgid, int tid, const KSigInfo& info) 
   if (target == nullptr || target->exited || (tgid > 0 && target->tgid() != tgid)) return err(Errno::srch);
   if (const std::int64_t r = may_signal(c, *target, info.signo); r != 0) return r;
   if (info.signo == 0) return 0;
-  send_signal(c.k, *target, info, SigTarget::thread);
+  if (send_signal(c.k, *target, info, SigTarget::thread) == SendResult::overflow) return err(Errno::again);
   return 0;
 }
 

@@ -23,11 +23,12 @@ struct Entry {
 // /proc's own entries, in proc_readdir()'s order (the proc_dir_entry tree sorts by
 // name length, then bytes); "self", "thread-self" and the pids follow
 // (proc_pid_readdir()).
-constexpr std::array<Entry, 5> kRootEntries{{
+constexpr std::array<Entry, 6> kRootEntries{{
     {"sys", Kind::dir, 0555},
     {"mounts", Kind::link, 0777},  // -> self/mounts
     {"uptime", Kind::file, 0444},
     {"vmstat", Kind::file, 0444},
+    {"cpuinfo", Kind::file, 0444},
     {"meminfo", Kind::file, 0444},
 }};
 
@@ -107,6 +108,8 @@ Result<std::shared_ptr<fs::Inode>> ProcFs::make(const std::string& rel, const fs
   if (rel == "self") return std::shared_ptr<fs::Inode>(node(kFirstInum, Kind::link, 0777));
   if (rel == "thread-self") return std::shared_ptr<fs::Inode>(node(kFirstInum + 15, Kind::link, 0777));
   for (std::size_t i = 0; i < kRootEntries.size(); ++i) {
+    // cpuinfo is the riscv64 one (proc_text.cc); an x86-64 machine has none.
+    if (rel == "cpuinfo" && kernel_.config().layout != Layout::riscv64) return Errno::noent;
     if (rel == kRootEntries[i].name) {
       return std::shared_ptr<fs::Inode>(node(kFirstInum + 1 + i, kRootEntries[i].kind, kRootEntries[i].mode));
     }
@@ -167,7 +170,7 @@ Result<std::vector<fs::DirEntry>> ProcFs::readdir(fs::Inode& dir, const fs::Call
     if (auto i = make(child_rel, who)) out.push_back({(*i)->ino, fs::dirent_type(**i), std::string(name)});
   };
   if (rel.empty()) {
-    for (const Entry& e : kRootEntries) add(std::string(e.name), e.name);
+    for (const Entry& e : kRootEntries) add(std::string(e.name), e.name);  // add() skips what make() refuses
     add("self", "self");
     add("thread-self", "thread-self");
     for (int pid : kernel_.pids()) add(std::to_string(pid), std::to_string(pid));

@@ -72,18 +72,28 @@ proc::TaskView task_view(Kernel& k, const Task& t, bool whole) {
   const ThreadGroup& g = *t.tg;
   v.threads = static_cast<unsigned>(g.live > 0 ? g.live : 1);
   v.sigq_limit = g.rlimits[kRlimitSigpending].cur;
-  std::set<const ThreadGroup*> groups;
-  for (const auto& [tid, other] : k.tasks()) {
-    if (other->exited || other->tg->uid != g.uid) continue;
-    v.sigq_queued += other->pending.queue.size();
-    if (groups.insert(other->tg.get()).second) v.sigq_queued += other->tg->shared_pending.queue.size();
-  }
+  v.sigq_queued = k.queued_signals(g.uid);
   const Usage u = whole ? k.usage(g) : t.usage;
   v.utime_ns = u.utime_ns;
   v.stime_ns = u.stime_ns;
   v.min_flt = u.min_flt;
   v.maj_flt = u.maj_flt;
   return v;
+}
+
+// show_cpuinfo() of arch/riscv/kernel/cpu.c: a block per CPU. The ISA string is what
+// the interpreter implements (RV64GC with the CSR, counter and fence.i extensions);
+// the vendor, architecture and implementation ids are 0, as on QEMU's virt board. An
+// x86-64 machine's cpuinfo is not modelled (its programs are loaded, never run).
+Result<std::string> cpuinfo_text(const MachineConfig& c) {
+  if (c.layout != Layout::riscv64) return Errno::noent;
+  constexpr std::string_view kIsa = "rv64imafdc_zicntr_zicsr_zifencei";
+  std::string out;
+  for (unsigned cpu = 0; cpu < c.cpus; ++cpu) {
+    out += fmt::format("processor\t: {}\nhart\t\t: {}\nisa\t\t: {}\nmmu\t\t: sv39\n", cpu, cpu, kIsa);
+    out += fmt::format("mvendorid\t: 0x0\nmarchid\t\t: 0x0\nmimpid\t\t: 0x0\nhart isa\t: {}\n\n", kIsa);
+  }
+  return out;
 }
 
 Result<std::string> sys_text(std::string_view name, const mm::MemorySystem& sys) {
@@ -145,6 +155,7 @@ Result<std::string> Kernel::proc_text(std::string_view path, const Task* self) {
   if (rest == "meminfo") return proc::meminfo_text(sys_);
   if (rest == "vmstat") return proc::vmstat_text(sys_);
   if (rest == "mounts") return mounts_text(vfs());
+  if (rest == "cpuinfo") return cpuinfo_text(config_);
   if (rest == "uptime") {
     // uptime_proc_show(): seconds since boot and the CPUs' idle time (none here).
     const std::uint64_t ns = now_ns();
