@@ -2,6 +2,7 @@
 
 #include "kernel/kernel.h"
 #include "kernel/pipe.h"
+#include "kernel/poll.h"
 
 namespace vmlab::kern {
 
@@ -50,6 +51,12 @@ bool wait_is_over(Kernel& k, const Task& t) {
       return t.vfork_child == 0;
     case WaitKind::futex:
       return w.futex_woken || (w.deadline_ns != 0 && k.now_ns() >= w.deadline_ns);
+    case WaitKind::poll:
+      if (w.deadline_ns != 0 && k.now_ns() >= w.deadline_ns) return true;
+      for (const PollEntry& e : w.polled) {
+        if (poll_mask(*e.file) & (e.events | kPollErr | kPollHup)) return true;
+      }
+      return false;
   }
   return true;
 }

@@ -288,8 +288,9 @@ void interrupt_wait(Kernel& k, Task& t) {
   const SigAction& ka = t.action(sig);
   if (w.done == 0 && w.restart == Restart::sys && (ka.flags & kSaRestart)) return;  // pc stays at the ecall
   std::int64_t result = w.done ? static_cast<std::int64_t>(w.done) : -4;  // EINTR
-  if (w.kind == WaitKind::sleep && w.rem_addr != 0 && w.done == 0) {
-    // The time left, for the caller to sleep again (nanosleep()'s rem).
+  if ((w.kind == WaitKind::sleep || w.kind == WaitKind::poll) && w.rem_addr != 0 && w.done == 0) {
+    // The time left, for the caller to sleep again (nanosleep()'s rem, ppoll()'s and
+    // pselect6()'s timeout).
     const std::uint64_t now = k.now_ns();
     const std::uint64_t left = w.deadline_ns > now ? w.deadline_ns - now : 0;
     std::uint8_t ts[16];

@@ -168,9 +168,13 @@ std::int64_t sys_pwrite64(SysCtx& c, const SysArgs& a) {
   return rw_one(c, a, true, &pos);
 }
 
+// ksys_lseek(): a `whence` past SEEK_HOLE (4) is EINVAL before the file is asked, so
+// a pipe answers ESPIPE only to a valid one (no_llseek()).
 std::int64_t sys_lseek(SysCtx& c, const SysArgs& a) {
+  constexpr std::uint32_t kSeekMax = 4;
   auto f = fd_get(c, as_int(a[0]));
   if (!f) return err(Errno::badf);
+  if (static_cast<std::uint32_t>(a[2]) > kSeekMax) return err(Errno::inval);
   if (as_pipe(*f)) return err(Errno::spipe);
   return ret(c.k.lseek(c.t, as_int(a[0]), static_cast<std::int64_t>(a[1]), as_int(a[2])));
 }

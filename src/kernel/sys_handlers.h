@@ -106,6 +106,10 @@ VMLAB_SYS(getcwd);
 VMLAB_SYS(chdir);
 VMLAB_SYS(fchdir);
 
+// Waiting for files (sys_poll.cc).
+VMLAB_SYS(ppoll);
+VMLAB_SYS(pselect6);
+
 // Memory (sys_mm.cc).
 VMLAB_SYS(brk);
 VMLAB_SYS(mmap);

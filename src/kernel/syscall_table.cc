@@ -120,7 +120,7 @@ constexpr Handler kHandlers[] = {
     // Files and paths.
     {80, sys_fstat}, {79, sys_newfstatat}, {291, sys_statx}, {61, sys_getdents64},
     {78, sys_readlinkat}, {48, sys_faccessat}, {439, sys_faccessat2}, {46, sys_ftruncate},
-    {82, sys_fsync}, {83, sys_fdatasync}, {35, sys_unlinkat}, {34, sys_mkdirat}, {36, sys_symlinkat}, {17, sys_getcwd},
+    {73, sys_ppoll}, {72, sys_pselect6}, {82, sys_fsync}, {83, sys_fdatasync}, {35, sys_unlinkat}, {34, sys_mkdirat}, {36, sys_symlinkat}, {17, sys_getcwd},
     {49, sys_chdir}, {50, sys_fchdir},
     // Memory.
     {214, sys_brk}, {222, sys_mmap}, {215, sys_munmap}, {226, sys_mprotect}, {216, sys_mremap},

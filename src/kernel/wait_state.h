@@ -5,10 +5,21 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
+
+namespace vmlab::fs {
+class OpenFile;
+}
 
 namespace vmlab::kern {
 
 class Pipe;
+
+// One file a poll waits on, and the events it waits for (POLL* bits).
+struct PollEntry {
+  std::shared_ptr<fs::OpenFile> file;
+  std::uint16_t events = 0;
+};
 
 enum class WaitKind : std::uint8_t {
   none,
@@ -19,6 +30,7 @@ enum class WaitKind : std::uint8_t {
   signal,      // rt_sigsuspend: until a signal is delivered
   vfork,       // a vfork parent: until the child execs or exits (clone already returned)
   futex,       // FUTEX_WAIT*: until woken (futex_wake) or deadline_ns, if any
+  poll,        // ppoll, pselect6: until a polled file is ready, or deadline_ns, if any
 };
 
 // What a signal handler does to the interrupted call (the -ERESTART* codes).
@@ -37,8 +49,9 @@ struct WaitState {
   std::uint64_t need = 0;         // pipe_write: free bytes that let the writer go on
   std::uint64_t done = 0;         // bytes already transferred by the call
   std::uint64_t deadline_ns = 0;  // sleep, futex: monotonic virtual time to wake at (futex: 0, none)
-  std::uint64_t rem_addr = 0;     // nanosleep: where the remaining time goes on EINTR
+  std::uint64_t rem_addr = 0;     // nanosleep, ppoll, pselect6: where the remaining time goes on EINTR
   bool futex_woken = false;       // futex: a waker took the task off its queue (else it timed out)
+  std::vector<PollEntry> polled;  // poll: the files and events it waits on
 };
 
 }  // namespace vmlab::kern
