@@ -78,9 +78,11 @@ class Machine {
   void subscribe(std::function<void(const obs::Event&)> fn);
 
   // One CPU's TLB counters. `flushes` counts whole-TLB flushes, `page_flushes` the
-  // single-page invalidations that found an entry (both of the L1 data TLB).
+  // single-page invalidations that found an entry (both of the L1 data TLB);
+  // `shootdowns` the flushes other CPUs asked of this one.
   struct TlbStats {
-    std::uint64_t l1d_hits, l1d_misses, l1i_hits, l1i_misses, l2_hits, l2_misses, walks, flushes, page_flushes;
+    std::uint64_t l1d_hits, l1d_misses, l1i_hits, l1i_misses, l2_hits, l2_misses, walks, flushes, page_flushes,
+        shootdowns;
   };
   TlbStats tlb_stats(unsigned cpu = 0) const;
 

@@ -84,7 +84,7 @@ Machine::TlbStats Machine::tlb_stats(unsigned cpu) const {
   const hw::Cpu& c = state_->mmu.cpu(cpu);
   return TlbStats{c.l1d.counters().hits,  c.l1d.counters().misses, c.l1i.counters().hits,
                   c.l1i.counters().misses, c.l2.counters().hits,   c.l2.counters().misses,
-                  c.walks, c.l1d.counters().full_flushes, c.l1d.counters().page_flushes};
+                  c.walks, c.l1d.counters().full_flushes, c.l1d.counters().page_flushes, c.shootdowns};
 }
 
 std::uint64_t Machine::virtual_time_ns() const { return state_->sys.clock().latest(); }

@@ -70,9 +70,22 @@ RunStats collect_stats(kern::Kernel& k, guest::Runtime& rt, const guest::RunResu
       s.peak_rss_pid = pid;
     }
   }
-  const hw::Cpu& cpu = k.sys().mmu().cpu(0);
-  s.tlb = {cpu.l1d.counters().hits, cpu.l1d.counters().misses, cpu.l1i.counters().hits,
-           cpu.l1i.counters().misses, cpu.l2.counters().hits,  cpu.l2.counters().misses, cpu.walks};
+  const hw::Mmu& mmu = k.sys().mmu();
+  for (unsigned c = 0; c < mmu.cpu_count(); ++c) {
+    const hw::Cpu& cpu = mmu.cpu(c);
+    const RunStats::Tlb t{cpu.l1d.counters().hits, cpu.l1d.counters().misses, cpu.l1i.counters().hits,
+                          cpu.l1i.counters().misses, cpu.l2.counters().hits,  cpu.l2.counters().misses,
+                          cpu.walks,                 cpu.shootdowns};
+    s.tlb_by_cpu.push_back(t);
+    s.tlb.l1d_hits += t.l1d_hits;
+    s.tlb.l1d_misses += t.l1d_misses;
+    s.tlb.l1i_hits += t.l1i_hits;
+    s.tlb.l1i_misses += t.l1i_misses;
+    s.tlb.l2_hits += t.l2_hits;
+    s.tlb.l2_misses += t.l2_misses;
+    s.tlb.walks += t.walks;
+    s.tlb.shootdowns += t.shootdowns;
+  }
   return s;
 }
 
@@ -102,10 +115,19 @@ std::string format_summary(const RunStats& s) {
                      kinds.empty() ? "" : "; ", kinds);
   out += fmt::format("vmlab: peak RSS {} kB (pid {})\n", s.peak_rss_kb, s.peak_rss_pid);
   out += fmt::format(
-      "vmlab: TLB hit rates: L1d {:.2f}% of {}, L1i {:.2f}% of {}, L2 {:.2f}% of {}; {} page walks\n",
+      "vmlab: TLB hit rates: L1d {:.2f}% of {}, L1i {:.2f}% of {}, L2 {:.2f}% of {}; {} page walks",
       pct(s.tlb.l1d_hits, s.tlb.l1d_misses), s.tlb.l1d_hits + s.tlb.l1d_misses, pct(s.tlb.l1i_hits, s.tlb.l1i_misses),
       s.tlb.l1i_hits + s.tlb.l1i_misses, pct(s.tlb.l2_hits, s.tlb.l2_misses), s.tlb.l2_hits + s.tlb.l2_misses,
       s.tlb.walks);
+  if (s.tlb_by_cpu.size() > 1) {
+    // Which CPUs were asked to flush, and how often.
+    std::string per_cpu;
+    for (std::size_t c = 0; c < s.tlb_by_cpu.size(); ++c) {
+      per_cpu += fmt::format("{}cpu{} {}", c ? ", " : "", c, s.tlb_by_cpu[c].shootdowns);
+    }
+    out += fmt::format("; {} TLB shootdowns ({})", s.tlb.shootdowns, per_cpu);
+  }
+  out += "\n";
   return out;
 }
 
@@ -195,7 +217,14 @@ nlohmann::ordered_json report_json(const RunStats& s, mm::MemorySystem& sys, con
   j["peak_rss_pid"] = s.peak_rss_pid;
   j["tlb"] = {{"l1d_hits", s.tlb.l1d_hits}, {"l1d_misses", s.tlb.l1d_misses}, {"l1i_hits", s.tlb.l1i_hits},
               {"l1i_misses", s.tlb.l1i_misses}, {"l2_hits", s.tlb.l2_hits},   {"l2_misses", s.tlb.l2_misses},
-              {"walks", s.tlb.walks}};
+              {"walks", s.tlb.walks}, {"shootdowns", s.tlb.shootdowns}};
+  nlohmann::ordered_json cpus = nlohmann::ordered_json::array();
+  for (const RunStats::Tlb& t : s.tlb_by_cpu) {
+    cpus.push_back({{"l1d_hits", t.l1d_hits}, {"l1d_misses", t.l1d_misses}, {"l1i_hits", t.l1i_hits},
+                    {"l1i_misses", t.l1i_misses}, {"l2_hits", t.l2_hits},     {"l2_misses", t.l2_misses},
+                    {"walks", t.walks},         {"shootdowns", t.shootdowns}});
+  }
+  j["tlb_by_cpu"] = cpus;
   j["vmstat"] = counters_of(proc::vmstat_text(sys), false);
   j["meminfo_kb"] = counters_of(proc::meminfo_text(sys), true);
   if (sampler != nullptr) {

@@ -1,6 +1,6 @@
 // What `vmlab run` reports about a finished run: the exit status, instructions,
 // virtual time, page faults by how they were resolved, peak RSS and the TLB hit
-// rates, as a summary on stderr and as JSON (--report); and the `sar -r` lines of
+// rates and shootdowns, as a summary on stderr and as JSON (--report); and the `sar -r` lines of
 // --sample, one per interval of virtual time.
 #pragma once
 
@@ -31,9 +31,12 @@ struct RunStats {
   std::uint64_t minor_faults = 0, major_faults = 0;
   std::uint64_t peak_rss_kb = 0;
   int peak_rss_pid = 0;
+  // TLB counters of one CPU, or summed over all of them; `shootdowns` counts the
+  // flushes other CPUs asked of it (a thread changed an mm it was running).
   struct Tlb {
-    std::uint64_t l1d_hits, l1d_misses, l1i_hits, l1i_misses, l2_hits, l2_misses, walks;
+    std::uint64_t l1d_hits, l1d_misses, l1i_hits, l1i_misses, l2_hits, l2_misses, walks, shootdowns;
   } tlb{};
+  std::vector<Tlb> tlb_by_cpu;
 };
 
 // Collects the statistics after `rt.run()` returned `res`.

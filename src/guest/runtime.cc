@@ -117,7 +117,6 @@ unsigned Runtime::load(unsigned cpu) const {
 }
 
 void Runtime::place(kern::Task& t) {
-  placed_.insert(t.tid);
   unsigned best = t.cpu;
   unsigned best_load = allowed(t, best) ? load(best) : ~0u;
   for (unsigned cpu = 0; cpu < harts_.size(); ++cpu) {
@@ -128,6 +127,7 @@ void Runtime::place(kern::Task& t) {
     }
   }
   t.cpu = best;
+  placed_.insert(t.tid);
 }
 
 Runtime::Choice Runtime::choose() {

@@ -354,7 +354,12 @@ std::int64_t sys_sched_setaffinity(SysCtx& c, const SysArgs& a) {
   mask &= online_cpus(c.k);
   if (mask == 0) return err(Errno::inval);
   t->cpus_allowed = mask;
-  if (!(mask & (1ULL << t->cpu))) t->cpu = static_cast<unsigned>(std::countr_zero(mask));
+  if (!(mask & (1ULL << t->cpu))) {
+    // __set_cpus_allowed_ptr(): moved to an allowed CPU at once; the caller itself
+    // leaves this CPU when the call returns.
+    t->cpu = static_cast<unsigned>(std::countr_zero(mask));
+    if (t == &c.t) c.t.yielded = true;
+  }
   return 0;
 }
 

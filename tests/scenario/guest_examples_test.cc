@@ -115,6 +115,48 @@ TEST(GuestExamples, DemandPaging) {
   EXPECT_GE(j["virtual_time_ns"].get<long>(), 12'000'000'000L);
 }
 
+// The value after "Name:" of a `show()` line of examples/threads.c ("after:  VmSize: N kB ...").
+long shown(const std::string& out, const std::string& when, const std::string& name) {
+  const auto line = out.find(when + ":");
+  const auto at = out.find(name + ": ", line);
+  return at == std::string::npos ? -1 : std::stol(out.substr(at + name.size() + 2));
+}
+
+TEST(GuestExamples, Threads) {
+  const std::string report = testing_support::test_temp("threads.json");
+  const CliRun r = run("--set cpu.count=2 --report " + report + " " + kExamples + "/threads");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  // Four threads: each an 8 MiB stack with its 4 KiB guard page and a 64 MiB arena.
+  EXPECT_EQ(shown(r.out, "after", "VmSize") - shown(r.out, "before", "VmSize"), 4 * (8192 + 4 + 65536)) << r.out;
+  EXPECT_EQ(shown(r.out, "after", "Threads"), 5);
+  // VmRSS grows by the 8 MiB the threads touched (and their stacks' first pages).
+  const long rss = shown(r.out, "after", "VmRSS") - shown(r.out, "before", "VmRSS");
+  EXPECT_GE(rss, 4 * 2048) << r.out;
+  EXPECT_LT(rss, 4 * 2048 + 512) << r.out;
+  // In the maps: four arenas aligned to 64 MiB (rw-p as used, ---p up to 64 MiB), and
+  // four stacks each above a guard page.
+  const std::regex arena(R"(([0-9a-f]+)-([0-9a-f]+) rw-p 00000000 00:00 0 \n  ([0-9a-f]+)-([0-9a-f]+) ---p )");
+  int arenas = 0;
+  for (std::sregex_iterator it(r.out.begin(), r.out.end(), arena), end; it != end; ++it) {
+    const std::uint64_t lo = std::stoull((*it)[1], nullptr, 16), top = std::stoull((*it)[4], nullptr, 16);
+    arenas += top - lo == (64ULL << 20) && lo % (64ULL << 20) == 0;
+  }
+  EXPECT_EQ(arenas, 4) << r.out;
+  const std::regex stack(R"(([0-9a-f]+)-([0-9a-f]+) ---p 00000000 00:00 0 \n  \2-([0-9a-f]+) rw-p )");
+  int stacks = 0;
+  for (std::sregex_iterator it(r.out.begin(), r.out.end(), stack), end; it != end; ++it) {
+    const std::uint64_t guard = std::stoull((*it)[1], nullptr, 16), lo = std::stoull((*it)[2], nullptr, 16);
+    stacks += lo - guard == 4096 && std::stoull((*it)[3], nullptr, 16) - lo >= (8ULL << 20);
+  }
+  EXPECT_EQ(stacks, 4) << r.out;
+  // The unmapping thread ran on CPU 0; CPU 1, which had the buffer cached for the
+  // other thread, took the shootdown.
+  const auto j = nlohmann::json::parse(testing_support::slurp(report));
+  EXPECT_GE(j["tlb_by_cpu"][1]["shootdowns"].get<long>(), 1) << j["tlb_by_cpu"].dump();
+  EXPECT_NE(r.err.find("TLB shootdowns (cpu0 0, cpu1 "), std::string::npos) << r.err;
+  EXPECT_EQ(shown(r.out, "at the end", "Threads"), 1);
+}
+
 TEST(GuestExamples, CopyOnWrite) {
   const CliRun r = run(kExamples + "/cow");
   ASSERT_EQ(r.status, 0) << r.out << r.err;
