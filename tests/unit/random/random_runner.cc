@@ -182,6 +182,28 @@ bool Runner::op_exit(int pid) {
   handle(pid).exit(code);
   model_.exit(model_.proc(pid), code << 8);
   handles_.erase(pid);
+  threads_.erase(pid);
+  return true;
+}
+
+bool Runner::op_thread(int pid) {
+  std::vector<Process>& extra = threads_[pid];
+  if (extra.size() < 2 && (extra.empty() || chance(60))) {
+    log(fmt::format("pid {} create_thread", pid));
+    Result<Process> t = handles_.at(pid).create_thread();
+    if (!t.ok()) return fail("create_thread: " + std::string(errno_name(t.error())));
+    const unsigned cpu = static_cast<unsigned>(u(0, 1));
+    note(fmt::format("-> tid {} on cpu {}", t->tid(), cpu));
+    t->run_on(cpu);
+    extra.push_back(*t);
+  } else {
+    const std::size_t i = u(0, extra.size() - 1);
+    log(fmt::format("pid {} tid {} exit_thread(0)", pid, extra[i].tid()));
+    extra[i].exit_thread(0);
+    extra.erase(extra.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  const std::uint64_t threads = handles_.at(pid).status_kb("Threads");
+  if (threads != extra.size() + 1) return fail(fmt::format("Threads: {}, the model has {}", threads, extra.size() + 1));
   return true;
 }
 
@@ -314,7 +336,8 @@ bool Runner::one_step() {
   if (r < 960) return op_verify_file();
   if (r < 965) return op_sync();
   if (r < 975) return op_check_maps(pid);
-  if (r < 995) return op_scan(pid);
+  if (r < 985) return op_scan(pid);
+  if (r < 995) return op_thread(pid);
   if (model_.live_pids().size() < kMaxProcs) return spawn();
   return op_load(pid);
 }

@@ -94,7 +94,13 @@ class Runner {
 
   // ---- processes -------------------------------------------------------------------------
 
-  Process& handle(int pid) { return handles_.at(pid); }
+  // The handle of one of the process's threads, chosen at random: every thread reaches
+  // the same memory and files, each from its own CPU.
+  Process& handle(int pid) {
+    auto it = threads_.find(pid);
+    if (it == threads_.end() || it->second.empty() || chance(50)) return handles_.at(pid);
+    return it->second[u(0, it->second.size() - 1)];
+  }
 
   bool open_files(Process& h, ProcState& ps);
 
@@ -195,6 +201,10 @@ class Runner {
 
   bool op_wait(int pid);
 
+  // A new thread of the process on a random CPU, or the exit of one: threads of one mm
+  // on both CPUs, so that every change to it must reach the other CPU's TLBs.
+  bool op_thread(int pid);
+
   // The descriptor's file may not be reached through the buffer: the result would
   // depend on the order in which the kernel copies (a case Linux leaves open).
   bool aliases_file(const ProcState& ps, VirtAddr buf, std::uint64_t len, int file, bool file_private_too);
@@ -236,7 +246,8 @@ class Runner {
   std::unique_ptr<Machine> m_;
   Model model_;
   std::mt19937_64 rng_;
-  std::map<int, Process> handles_;
+  std::map<int, Process> handles_;               // each process's first thread
+  std::map<int, std::vector<Process>> threads_;  // its other threads
   std::vector<std::string> trace_;
   int step_ = 0;
   int last_pid_ = 0;
