@@ -10,14 +10,17 @@ namespace vmlab {
 std::uint64_t proc_field(const std::string& text, std::string_view name);
 
 namespace {
-// A thread that cannot run now (it exited, or waits for its vfork child) cannot make
-// system calls or accesses: that is a misuse of the API, not a guest error.
+// The task a call of the API runs as, made current on its CPU (the kernel charges
+// that CPU, and a flush it makes is local there). A thread that cannot run now (it
+// exited, or waits for its vfork child) cannot make system calls or accesses: that is
+// a misuse of the API, not a guest error.
 kern::Task& runnable(detail::MachineState* m, int tid) {
   kern::Task& t = m->task(tid);
   if (t.exited) throw std::logic_error("vmlab: process " + std::to_string(t.tgid()) + " has exited");
   if (t.vfork_child != 0) {
     throw std::logic_error("vmlab: process " + std::to_string(t.tgid()) + " waits for its vfork child");
   }
+  m->kernel.switch_to(t, t.cpu);
   return t;
 }
 
