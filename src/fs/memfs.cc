@@ -5,6 +5,7 @@
 
 #include "fs/page_cache.h"
 #include "mm/address_space.h"
+#include "mm/lru_batch.h"
 #include "mm/memory_system.h"
 #include "mm/vma.h"
 #include "mm/vma_ops.h"
@@ -201,17 +202,8 @@ Result<std::uint64_t> file_read(mm::MemorySystem& sys, Inode& inode, std::uint64
     const std::uint64_t n = std::min(len - done, kPageSize - off);
     CacheRead page = page_cache_get(sys, inode, index);
     if (page.pfn == kNoPfn) return done ? Result<std::uint64_t>(done) : Errno::nomem;
-    // folio_mark_accessed(): a second read activates the page.
-    mm::Frame& f = sys.frame(page.pfn);
-    if (f.test(mm::PG_referenced)) {
-      if (f.test(mm::PG_lru) && !f.test(mm::PG_active)) {
-        sys.lru().activate(page.pfn);
-        ++sys.stat()[obs::VmEvent::pgactivate];
-      }
-      f.clear(mm::PG_referenced);
-    } else if (!f.test(mm::PG_active)) {
-      f.set(mm::PG_referenced);
-    }
+    // filemap_read(): a second read activates the page.
+    mm::folio_mark_accessed(sys, page.pfn);
     if (sys.mem().data_contents()) std::memcpy(buf + done, sys.mem().frame(page.pfn) + off, n);
     else std::memset(buf + done, 0, n);
     done += n;

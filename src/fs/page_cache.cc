@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "mm/lru_batch.h"
 #include "mm/memory_system.h"
 #include "mm/rmap.h"
 #include "mm/vma.h"
@@ -40,7 +41,7 @@ Pfn add_page(mm::MemorySystem& sys, Inode& inode, std::uint64_t index) {
     ++sys.stat()[NodeStat::nr_shmem];
   }
   ++sys.stat()[NodeStat::nr_file_pages];
-  sys.lru().add(pfn);
+  mm::folio_add_lru(sys, pfn);
   inode.pages.emplace(index, pfn);
   return pfn;
 }

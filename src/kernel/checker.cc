@@ -17,7 +17,7 @@ using obs::NodeStat;
 
 struct Expected {
   std::int64_t mapcount = 0;
-  std::int64_t refs = 0;  // references the recount can see: PTEs and the page cache
+  std::int64_t refs = 0;  // references the recount can see: PTEs, the page cache, the LRU batches
 };
 
 // Counts the table pages below an upper-level table (PUD, PMD and PTE tables).
@@ -125,6 +125,14 @@ std::vector<std::string> check_consistency(Kernel& k) {
     }
   }
 
+  // Every page waiting in a per-CPU LRU batch holds a reference for it.
+  const mm::LruBatches& batches = sys.lru_batches();
+  for (unsigned cpu = 0; cpu < batches.cpus(); ++cpu) {
+    for (unsigned b = 0; b < static_cast<unsigned>(mm::LruBatch::count); ++b) {
+      for (Pfn pfn : batches.of(cpu, static_cast<mm::LruBatch>(b))) ++expect[pfn].refs;
+    }
+  }
+
   std::int64_t anon_mapped = 0, file_mapped = 0, table_frames = 0;
   std::uint64_t used = 0, lru_pages = 0;
   for (Pfn pfn = 0; pfn < frames.size(); ++pfn) {
@@ -155,14 +163,25 @@ std::vector<std::string> check_consistency(Kernel& k) {
     report(fmt::format("frames: {} used + {} free != {} total", used, free, sys.total_pages()));
   }
   std::uint64_t lru_total = 0;
-  for (unsigned l = 0; l < mm::kLruLists; ++l) {
-    std::uint64_t n = 0;
-    for (Pfn p = sys.lru().head(static_cast<mm::LruList>(l)); p != kNoPfn; p = frames[p].next) {
-      if (frames[p].lru_list != l) report(fmt::format("lru: frame {} on list {} says {}", p, l, frames[p].lru_list));
-      ++n;
+  for (const auto& cg : sys.memcgs()) {
+    if (cg == nullptr) continue;
+    const mm::Lruvec& lru = cg->lruvec;
+    for (unsigned l = 0; l < mm::kLruLists; ++l) {
+      const auto list = static_cast<mm::LruList>(l);
+      std::uint64_t n = 0;
+      Pfn prev = kNoPfn;
+      for (Pfn p = lru.head(list); p != kNoPfn; prev = p, p = frames[p].next) {
+        const mm::Frame& f = frames[p];
+        if (f.lru_list != l) report(fmt::format("lru: frame {} on list {} says {}", p, l, f.lru_list));
+        if (mm::Lruvec::list_for(f) != list) report(fmt::format("lru: frame {} on list {}, its flags say another", p, l));
+        if (f.prev != prev) report(fmt::format("lru: frame {} links back to {}, not {}", p, f.prev, prev));
+        if (sys.memcg(f.memcg).id != cg->id) report(fmt::format("lru: frame {} of group {} on group {}'s list", p, f.memcg, cg->id));
+        ++n;
+      }
+      if (prev != lru.tail(list)) report(fmt::format("lru: group {} list {} ends at {}, tail says {}", cg->id, l, prev, lru.tail(list)));
+      if (n != lru.size(list)) report(fmt::format("lru: group {} list {} holds {}, says {}", cg->id, l, n, lru.size(list)));
+      lru_total += n;
     }
-    if (n != sys.lru().size(static_cast<mm::LruList>(l))) report(fmt::format("lru: list {} holds {}, says {}", l, n, sys.lru().size(static_cast<mm::LruList>(l))));
-    lru_total += n;
   }
   if (lru_total != lru_pages) report(fmt::format("lru: {} pages on lists, {} flagged", lru_total, lru_pages));
 

@@ -6,6 +6,7 @@
 #include "fs/page_cache.h"
 #include "mm/address_space.h"
 #include "mm/anon_vma.h"
+#include "mm/lru_batch.h"
 #include "mm/memory_system.h"
 #include "mm/page_table.h"
 #include "mm/rmap.h"
@@ -215,6 +216,16 @@ FaultResult do_fault(Fault& f, VirtAddr fault_addr) {
   return resolved(FaultKind::shared_write, page.major);
 }
 
+// wp_can_reuse_anon_folio(): a page not known exclusive is reused only if nobody else
+// holds it. An LRU batch's reference counts too: a page still in this CPU's batch is
+// drained first, but one in another CPU's batch is copied (Linux drains only locally).
+bool wp_can_reuse_anon_folio(MemorySystem& sys, Pfn pfn) {
+  const Frame& page = sys.frame(pfn);
+  if (page.refcount > 3) return false;
+  if (!page.test(PG_lru)) lru_add_drain(sys);
+  return page.refcount == 1;
+}
+
 // do_wp_page(): a write to a present, write-protected entry.
 FaultResult do_wp_page(Fault& f) {
   const Pte old = *f.pte;
@@ -227,8 +238,7 @@ FaultResult do_wp_page(Fault& f) {
   const bool zero = hw::pte_special(old);
   if (!zero) {
     Frame& page = f.sys.frame(old_pfn);
-    // wp_can_reuse_anon_folio(): an exclusive page, or one nobody else references.
-    if (page.anon() && (page.test(PG_anon_exclusive) || page.refcount == 1)) {
+    if (page.anon() && (page.test(PG_anon_exclusive) || wp_can_reuse_anon_folio(f.sys, old_pfn))) {
       page.set(PG_anon_exclusive);
       page.mapping = AnonVma::prepare(f.vma);  // folio_move_anon_rmap()
       *f.pte = old | hw::kPteWrite | hw::kPteDirty | hw::kPteAccessed;

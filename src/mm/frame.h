@@ -1,10 +1,11 @@
 // struct page: the metadata of one physical frame, kept in one flat array indexed by
-// PFN (the FrameTable, Linux's mem_map). 40 bytes per frame.
+// PFN (the FrameTable, Linux's mem_map). 48 bytes per frame.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "hw/swap_pte.h"
 #include "mm/huge_page_allocator.h"
 #include "vmlab/units.h"
 
@@ -33,6 +34,10 @@ enum FrameFlag : std::uint32_t {
   PG_anon_exclusive = 1u << 12,  // PageAnonExclusive: mapped by exactly one process
   PG_lazyfree = 1u << 13,     // MADV_FREE: clean anonymous, may be dropped
   PG_mlocked = 1u << 14,
+  PG_swapcache = 1u << 15,    // in the swap cache: `swap` names its slot
+  PG_workingset = 1u << 16,   // was active before it was deactivated (workingset detection)
+  PG_reclaim = 1u << 17,      // reclaim wants it: rotated to the inactive tail when its write ends
+  PG_readahead = 1u << 18,    // read ahead, not yet used (swap_ra_hit when it is)
 };
 
 struct Frame {
@@ -41,11 +46,12 @@ struct Frame {
   std::int32_t mapcount = 0;   // PTEs mapping it (Linux keeps this minus one)
   std::uint8_t order = 0;      // buddy order while free
   std::uint8_t lru_list = 0;   // which LRU list while PG_lru
-  std::uint16_t unused = 0;
+  std::uint16_t memcg = 0;     // the memory cgroup charged for it (0: none, 1: the root)
   void* mapping = nullptr;     // AnonVma* (PG_anon) or fs::Inode* (page cache), or null
   std::uint64_t index = 0;     // page offset in the file, or the anonymous page's linear index
   Pfn prev = kNoPfn;           // links of the LRU list or buddy free list it is on
   Pfn next = kNoPfn;
+  std::uint32_t swap = 0;      // PG_swapcache: its slot (SwapSlot::pack())
 
   bool test(FrameFlag f) const { return flags & f; }
   void set(FrameFlag f) { flags |= f; }
@@ -55,6 +61,17 @@ struct Frame {
   fs::Inode* inode() const { return anon() ? nullptr : static_cast<fs::Inode*>(mapping); }
 };
 static_assert(sizeof(Frame) <= 48, "frame metadata must stay within 48 bytes");
+
+// A swap slot as the frame record keeps it: 5 bits of area type, 27 of offset (areas
+// of up to 2^27 slots, 512 GiB).
+inline constexpr unsigned kSwapSlotOffsetBits = 27;
+inline constexpr std::uint64_t kMaxSwapSlots = 1ULL << kSwapSlotOffsetBits;
+constexpr std::uint32_t pack_swap(hw::SwapEntry e) {
+  return (e.type << kSwapSlotOffsetBits) | static_cast<std::uint32_t>(e.offset);
+}
+constexpr hw::SwapEntry unpack_swap(std::uint32_t v) {
+  return {v >> kSwapSlotOffsetBits, v & ((1u << kSwapSlotOffsetBits) - 1)};
+}
 
 class FrameTable {
  public:

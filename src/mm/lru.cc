@@ -2,7 +2,7 @@
 
 namespace vmlab::mm {
 
-LruList Lru::list_for(const Frame& f) {
+LruList Lruvec::list_for(const Frame& f) {
   if (f.test(PG_mlocked)) return LruList::unevictable;
   const bool anon = f.test(PG_swapbacked);
   const bool active = f.test(PG_active);
@@ -10,22 +10,32 @@ LruList Lru::list_for(const Frame& f) {
   return active ? LruList::active_file : LruList::inactive_file;
 }
 
-void Lru::push_head(LruList l, Pfn pfn) {
+void Lruvec::link(LruList l, Pfn pfn, bool at_head) {
   List& list = lists_[static_cast<unsigned>(l)];
   Frame& f = frames_[pfn];
-  f.prev = kNoPfn;
-  f.next = list.head;
-  if (list.head != kNoPfn) frames_[list.head].prev = pfn;
-  else list.tail = pfn;
-  list.head = pfn;
+  if (at_head) {
+    f.prev = kNoPfn;
+    f.next = list.head;
+    if (list.head != kNoPfn) frames_[list.head].prev = pfn;
+    else list.tail = pfn;
+    list.head = pfn;
+  } else {
+    f.next = kNoPfn;
+    f.prev = list.tail;
+    if (list.tail != kNoPfn) frames_[list.tail].next = pfn;
+    else list.head = pfn;
+    list.tail = pfn;
+  }
   ++list.count;
   f.lru_list = static_cast<std::uint8_t>(l);
   f.set(PG_lru);
 }
 
-void Lru::add(Pfn pfn) { push_head(list_for(frames_[pfn]), pfn); }
+void Lruvec::add(Pfn pfn) { link(list_for(frames_[pfn]), pfn, true); }
 
-void Lru::remove(Pfn pfn) {
+void Lruvec::add_tail(Pfn pfn) { link(list_for(frames_[pfn]), pfn, false); }
+
+void Lruvec::remove(Pfn pfn) {
   Frame& f = frames_[pfn];
   if (!f.test(PG_lru)) return;
   List& list = lists_[f.lru_list];
@@ -36,15 +46,6 @@ void Lru::remove(Pfn pfn) {
   f.prev = f.next = kNoPfn;
   --list.count;
   f.clear(PG_lru);
-}
-
-void Lru::activate(Pfn pfn) {
-  Frame& f = frames_[pfn];
-  if (f.test(PG_active)) return;
-  const bool on_lru = f.test(PG_lru);
-  if (on_lru) remove(pfn);
-  f.set(PG_active);
-  if (on_lru) add(pfn);
 }
 
 }  // namespace vmlab::mm

@@ -4,6 +4,7 @@
 #include "fs/page_cache.h"
 #include "mm/address_space.h"
 #include "mm/fault.h"
+#include "mm/lru_batch.h"
 #include "mm/memory_system.h"
 #include "mm/mman.h"
 #include "mm/page_table.h"
@@ -61,6 +62,7 @@ Result<VmFlags> advised_flags(const Vma& vma, int advice) {
 // old, off the swap-backed LRU. A later write dirties them and cancels it.
 void madvise_free(AddressSpace& mm, VirtAddr start, VirtAddr end) {
   MemorySystem& sys = mm.sys();
+  lru_add_drain(sys);  // madvise_free_single_vma(): new pages onto the LRU first
   bool changed = false;
   for_each_pte(mm, start, end, [&](VirtAddr, hw::Pte& pte) {
     if (!(pte & hw::kPtePresent) || hw::pte_special(pte)) return;
@@ -73,15 +75,8 @@ void madvise_free(AddressSpace& mm, VirtAddr start, VirtAddr end) {
     if (!page.anon() || (page.test(PG_dirty) && page.mapcount != 1)) return;
     pte &= ~(hw::kPteDirty | hw::kPteAccessed);
     changed = true;
-    if (page.test(PG_swapbacked)) {
-      // folio_mark_lazyfree(): to the inactive file list, no longer swap-backed.
-      sys.lru().remove(pfn);
-      page.clear(PG_swapbacked);
-      page.clear(PG_active);
-      page.set(PG_lazyfree);
-      sys.lru().add(pfn);
-      ++sys.stat()[obs::VmEvent::pglazyfree];
-    }
+    page.clear(PG_dirty);
+    folio_mark_lazyfree(sys, pfn);  // to the inactive file list, no longer swap-backed
   });
   if (changed) sys.mmu().flush_range(&mm, start, end);
 }
@@ -90,6 +85,7 @@ void madvise_free(AddressSpace& mm, VirtAddr start, VirtAddr end) {
 // and lose their young bit, so reclaim takes them first.
 void madvise_cold(AddressSpace& mm, VirtAddr start, VirtAddr end) {
   MemorySystem& sys = mm.sys();
+  lru_add_drain(sys);
   bool changed = false;
   for_each_pte(mm, start, end, [&](VirtAddr, hw::Pte& pte) {
     if (!(pte & hw::kPtePresent) || hw::pte_special(pte)) return;
@@ -98,13 +94,9 @@ void madvise_cold(AddressSpace& mm, VirtAddr start, VirtAddr end) {
     if (page.mapcount != 1) return;  // shared pages are left alone
     pte &= ~hw::kPteAccessed;
     changed = true;
-    if (page.test(PG_active) && page.test(PG_lru)) {
-      sys.lru().remove(pfn);
-      page.clear(PG_active);
-      page.clear(PG_referenced);
-      sys.lru().add(pfn);
-      ++sys.stat()[obs::VmEvent::pgdeactivate];
-    }
+    page.clear(PG_referenced);
+    if (page.test(PG_active)) page.set(PG_workingset);
+    folio_deactivate(sys, pfn);
   });
   if (changed) sys.mmu().flush_range(&mm, start, end);
 }

@@ -22,7 +22,7 @@ MemorySystem::MemorySystem(const MachineConfig& config, hw::PhysicalMemory& mem,
       mmu_(mmu),
       frames_(mem.pages()),
       buddy_(frames_, mem),
-      lru_(frames_),
+      lru_batches_(config.cpus),
       shm_([this](fs::Inode& inode) { evict_inode(inode); }),
       clock_(mmu, config.cost_tlb_walk_ns) {
   // PFN 0 is the shared zero page (the kernel's empty_zero_page); it is reserved, so
@@ -33,6 +33,8 @@ MemorySystem::MemorySystem(const MachineConfig& config, hw::PhysicalMemory& mem,
   mem_.zero(zero_pfn_);
   buddy_.add_range(1, mem.pages() - 1);
   total_pages_ = mem.pages() - 1;
+  memcgs_.resize(kRootMemcg);
+  memcgs_.push_back(std::make_unique<MemCgroup>(kRootMemcg, nullptr, "", frames_));
 
   // init_per_zone_wmark_min(): min_free_kbytes = sqrt(lowmem_kbytes * 16), clamped.
   if (config.min_free_kbytes >= 0) {
@@ -78,10 +80,40 @@ void MemorySystem::free_table_page(Pfn pfn) {
   ++stat_[obs::VmEvent::pgfree];
 }
 
+std::uint64_t MemorySystem::lru_size(LruList l) const {
+  std::uint64_t n = 0;
+  for (const auto& m : memcgs_) {
+    if (m) n += m->lruvec.size(l);
+  }
+  return n;
+}
+
+std::uint64_t MemorySystem::lru_size(const MemCgroup& cg, LruList l) const {
+  std::uint64_t n = 0;
+  for (const auto& m : memcgs_) {
+    if (m == nullptr) continue;
+    for (const MemCgroup* c = m.get(); c != nullptr; c = c->parent) {
+      if (c == &cg) {
+        n += m->lruvec.size(l);
+        break;
+      }
+    }
+  }
+  return n;
+}
+
+std::uint64_t MemorySystem::swap_headroom(const MemCgroup& cg) const {
+  std::uint64_t room = swap_.free_pages();
+  for (const MemCgroup* c = &cg; c != nullptr; c = c->parent) {
+    if (c->swap_max != kPageCounterMax) room = std::min(room, c->swap_max > c->swap_usage ? c->swap_max - c->swap_usage : 0);
+  }
+  return room;
+}
+
 void MemorySystem::put_page(Pfn pfn) {
   Frame& f = frames_[pfn];
   if (--f.refcount > 0) return;
-  lru_.remove(pfn);
+  lruvec(pfn).remove(pfn);
   f = Frame{};
   buddy_.free(pfn, 0);
   ++stat_[obs::VmEvent::pgfree];
@@ -92,7 +124,7 @@ std::uint64_t MemorySystem::available_pages() const {
   // and reclaimable slab that can be reclaimed without thrashing.
   const std::int64_t totalreserve = static_cast<std::int64_t>(wmark_.high);
   std::int64_t available = static_cast<std::int64_t>(buddy_.free_pages()) - totalreserve;
-  std::int64_t pagecache = static_cast<std::int64_t>(lru_.size(LruList::active_file) + lru_.size(LruList::inactive_file));
+  std::int64_t pagecache = static_cast<std::int64_t>(lru_size(LruList::active_file) + lru_size(LruList::inactive_file));
   pagecache -= std::min(pagecache / 2, static_cast<std::int64_t>(wmark_.low));
   available += pagecache;
   return available < 0 ? 0 : static_cast<std::uint64_t>(available);

@@ -12,6 +12,9 @@
 #include "mm/buddy_allocator.h"
 #include "mm/frame.h"
 #include "mm/lru.h"
+#include "mm/lru_batch.h"
+#include "mm/memcontrol.h"
+#include "mm/swap_info.h"
 #include "vmlab/events.h"
 #include "obs/vm_stat.h"
 #include "vmlab/config.h"
@@ -34,8 +37,25 @@ class MemorySystem {
   Frame& frame(Pfn pfn) { return frames_[pfn]; }
   BuddyAllocator& buddy() { return buddy_; }
   const BuddyAllocator& buddy() const { return buddy_; }
-  Lru& lru() { return lru_; }
-  const Lru& lru() const { return lru_; }
+  // The LRU lists a page is on (or goes on): its memory cgroup's.
+  Lruvec& lruvec(Pfn pfn) { return memcg(frames_[pfn].memcg).lruvec; }
+  // The node's pages on list `l`, every memory cgroup's together (NR_LRU_BASE + l).
+  std::uint64_t lru_size(LruList l) const;
+  LruBatches& lru_batches() { return lru_batches_; }
+  const LruBatches& lru_batches() const { return lru_batches_; }
+  // Memory cgroups by id; id 0 (a page charged to none) stands for the root.
+  MemCgroup& memcg(std::uint16_t id) { return *memcgs_[id == 0 ? kRootMemcg : id]; }
+  MemCgroup& root_memcg() { return *memcgs_[kRootMemcg]; }
+  const std::vector<std::unique_ptr<MemCgroup>>& memcgs() const { return memcgs_; }
+  // Pages on list `l` of `cg` and of the groups below it (lruvec_page_state(), which
+  // Linux keeps hierarchically: the root's is the node's).
+  std::uint64_t lru_size(const MemCgroup& cg, LruList l) const;
+  // The swap areas.
+  SwapInfo& swap() { return swap_; }
+  const SwapInfo& swap() const { return swap_; }
+  // mem_cgroup_get_nr_swap_pages(): the free slots `cg` may still take, limited by its
+  // swap.max and every ancestor's.
+  std::uint64_t swap_headroom(const MemCgroup& cg) const;
   obs::VmStat& stat() { return stat_; }
   const obs::VmStat& stat() const { return stat_; }
   obs::EventBus& events() { return events_; }
@@ -63,6 +83,7 @@ class MemorySystem {
   // A zeroed page-table frame, counted in PageTables.
   Pfn alloc_table_page();
   void free_table_page(Pfn pfn);
+  // Takes a reference on a page (get_page()).
   void get_page(Pfn pfn) { ++frames_[pfn].refcount; }
   // Drops a reference; at zero the frame leaves its LRU list and is freed.
   void put_page(Pfn pfn);
@@ -87,7 +108,9 @@ class MemorySystem {
   hw::Mmu& mmu_;
   FrameTable frames_;
   BuddyAllocator buddy_;
-  Lru lru_;
+  LruBatches lru_batches_;
+  std::vector<std::unique_ptr<MemCgroup>> memcgs_;  // by id; [0] is null, [1] the root
+  SwapInfo swap_;
   obs::VmStat stat_;
   obs::EventBus events_;
   fs::ShmemMount shm_;

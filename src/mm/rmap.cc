@@ -3,6 +3,7 @@
 #include "fs/inode.h"
 #include "mm/address_space.h"
 #include "mm/anon_vma.h"
+#include "mm/lru_batch.h"
 #include "mm/memory_system.h"
 #include "mm/page_table.h"
 
@@ -17,7 +18,7 @@ void rmap_add_new_anon(MemorySystem& sys, Pfn pfn, Vma& vma, VirtAddr addr) {
   f.flags |= PG_anon | PG_swapbacked | PG_anon_exclusive | PG_uptodate;
   f.mapcount = 1;
   ++sys.stat()[NodeStat::nr_anon_mapped];
-  sys.lru().add(pfn);
+  folio_add_lru(sys, pfn);
 }
 
 void rmap_add_file(MemorySystem& sys, Pfn pfn) {

@@ -6,6 +6,7 @@
 #include "fs/page_cache.h"
 #include "mm/address_space.h"
 #include "mm/anon_vma.h"
+#include "mm/lru_batch.h"
 #include "mm/memory_system.h"
 #include "mm/page_table.h"
 #include "mm/rmap.h"
@@ -122,6 +123,7 @@ Result<Vma*> vma_modify_flags(AddressSpace& mm, Vma* vma, VirtAddr start, VirtAd
 void zap_range(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr end, ZapCows cows) {
   MemorySystem& sys = mm.sys();
   bool any = false;
+  bool gathered = false;  // a mapped page was released
   for_each_pte(mm, start, end, [&](VirtAddr, hw::Pte& pte) {
     const hw::Pte old = pte;
     // should_zap_folio(): without even_cows, anonymous pages stay.
@@ -144,9 +146,13 @@ void zap_range(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr end, ZapCows
       mm.add_rss(inode->is_shmem() ? RssKind::shmem : RssKind::file, -1);
     }
     rmap_remove(sys, pfn);
+    gathered = true;
   });
   (void)vma;
   if (any) sys.mmu().flush_range(&mm, start, end);
+  // free_pages_and_swap_cache(): the mmu_gather's pages go after this CPU's LRU
+  // batches are applied, so a page whose last holder was a batch is freed now.
+  if (gathered) lru_add_drain(sys);
 }
 
 Result<void> unmap_range(AddressSpace& mm, VirtAddr start, VirtAddr end) {

@@ -39,6 +39,13 @@ std::string_view vm_event_name(VmEvent e) {
     case VmEvent::pgscan_direct: return "pgscan_direct";
     case VmEvent::pginodesteal: return "pginodesteal";
     case VmEvent::oom_kill: return "oom_kill";
+    case VmEvent::pgrotated: return "pgrotated";
+    case VmEvent::workingset_refault_anon: return "workingset_refault_anon";
+    case VmEvent::workingset_refault_file: return "workingset_refault_file";
+    case VmEvent::workingset_activate_anon: return "workingset_activate_anon";
+    case VmEvent::workingset_activate_file: return "workingset_activate_file";
+    case VmEvent::workingset_restore_anon: return "workingset_restore_anon";
+    case VmEvent::workingset_restore_file: return "workingset_restore_file";
     case VmEvent::count: break;
   }
   return "?";

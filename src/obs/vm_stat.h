@@ -42,6 +42,15 @@ enum class VmEvent : unsigned {
   pgscan_direct,
   pginodesteal,
   oom_kill,
+  pgrotated,
+  // Workingset detection (node state items on Linux, counted as events here: they
+  // only grow).
+  workingset_refault_anon,
+  workingset_refault_file,
+  workingset_activate_anon,
+  workingset_activate_file,
+  workingset_restore_anon,
+  workingset_restore_file,
   count
 };
 

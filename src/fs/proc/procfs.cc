@@ -133,19 +133,18 @@ std::string smaps_rollup_text(mm::MemorySystem& sys, mm::AddressSpace& mm) {
 Meminfo meminfo(const mm::MemorySystem& sys) {
   const auto kb = [](std::uint64_t pages) { return pages_to_kb(pages); };
   const obs::VmStat& st = sys.stat();
-  const mm::Lru& lru = sys.lru();
   Meminfo m;
   m.mem_total = kb(sys.total_pages());
   m.mem_free = kb(sys.buddy().free_pages());
   m.mem_available = kb(sys.available_pages());
   m.cached = kb(static_cast<std::uint64_t>(st[NodeStat::nr_file_pages]));
-  m.active_anon = kb(lru.size(mm::LruList::active_anon));
-  m.inactive_anon = kb(lru.size(mm::LruList::inactive_anon));
-  m.active_file = kb(lru.size(mm::LruList::active_file));
-  m.inactive_file = kb(lru.size(mm::LruList::inactive_file));
+  m.active_anon = kb(sys.lru_size(mm::LruList::active_anon));
+  m.inactive_anon = kb(sys.lru_size(mm::LruList::inactive_anon));
+  m.active_file = kb(sys.lru_size(mm::LruList::active_file));
+  m.inactive_file = kb(sys.lru_size(mm::LruList::inactive_file));
   m.active = m.active_anon + m.active_file;
   m.inactive = m.inactive_anon + m.inactive_file;
-  m.unevictable = kb(lru.size(mm::LruList::unevictable));
+  m.unevictable = kb(sys.lru_size(mm::LruList::unevictable));
   m.mlocked = kb(static_cast<std::uint64_t>(st[NodeStat::nr_mlock]));
   m.swap_total = sys.config().swap_bytes / 1024;
   m.swap_free = m.swap_total;
@@ -192,16 +191,15 @@ std::string vmstat_text(const mm::MemorySystem& sys) {
     if (auto i = vmstat_index(name)) values[*i] = v;
   };
   const obs::VmStat& st = sys.stat();
-  const mm::Lru& lru = sys.lru();
   const std::uint64_t free = sys.buddy().free_pages();
   set("nr_free_pages", free);
   for (std::string_view prefix : {"nr_zone_", "nr_"}) {
     const std::string p(prefix);
-    set(p + "inactive_anon", lru.size(mm::LruList::inactive_anon));
-    set(p + "active_anon", lru.size(mm::LruList::active_anon));
-    set(p + "inactive_file", lru.size(mm::LruList::inactive_file));
-    set(p + "active_file", lru.size(mm::LruList::active_file));
-    set(p + "unevictable", lru.size(mm::LruList::unevictable));
+    set(p + "inactive_anon", sys.lru_size(mm::LruList::inactive_anon));
+    set(p + "active_anon", sys.lru_size(mm::LruList::active_anon));
+    set(p + "inactive_file", sys.lru_size(mm::LruList::inactive_file));
+    set(p + "active_file", sys.lru_size(mm::LruList::active_file));
+    set(p + "unevictable", sys.lru_size(mm::LruList::unevictable));
   }
   set("nr_zone_write_pending", static_cast<std::uint64_t>(st[NodeStat::nr_file_dirty] + st[NodeStat::nr_writeback]));
   set("nr_mlock", static_cast<std::uint64_t>(st[NodeStat::nr_mlock]));
