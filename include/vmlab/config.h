@@ -26,11 +26,18 @@ struct TlbGeometry {
 
 enum class Layout { x86_64, riscv64 };
 
+// The device swap lives on (hw/block_device.h has each one's latencies).
+enum class SwapDevice { nvme, ssd, hdd };
+constexpr std::string_view swap_device_name(SwapDevice d) {
+  return d == SwapDevice::nvme ? "nvme" : d == SwapDevice::ssd ? "ssd" : "hdd";
+}
+
 struct MachineConfig {
   // [memory]
   std::uint64_t ram_bytes = 2 * GiB;  // memory.ram
   bool contents = true;               // memory.contents: false = metadata-only frames
-  std::uint64_t swap_bytes = 0;       // memory.swap
+  std::uint64_t swap_bytes = 0;       // memory.swap: a swap file of this size, on at boot
+  SwapDevice swap_device = SwapDevice::ssd;  // memory.swap_device: "nvme", "ssd" or "hdd"
 
   // [cpu]
   std::uint32_t cpus = 1;                            // cpu.count

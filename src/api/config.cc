@@ -29,13 +29,14 @@ enum class Kind {
   Limit,  // a Size or "unlimited" (stored as all ones, like RLIM_INFINITY)
   Bool,
   Arch,   // "x86_64" or "riscv64"
+  Device, // "nvme", "ssd" or "hdd"
 };
 
 // A pointer to the field a key sets, in one particular config.
-using Field = std::variant<std::uint64_t*, std::uint32_t*, std::int64_t*, int*, bool*, Layout*>;
+using Field = std::variant<std::uint64_t*, std::uint32_t*, std::int64_t*, int*, bool*, Layout*, SwapDevice*>;
 struct Unlimited {};
 // A key's value on its way between TOML and the field; integers as TOML has them.
-using Value = std::variant<std::int64_t, Unlimited, bool, Layout>;
+using Value = std::variant<std::int64_t, Unlimited, bool, Layout, SwapDevice>;
 // A condition beyond the range: returns the problem, or nullptr when the value is fine.
 using Rule = const char* (*)(std::int64_t);
 
@@ -71,6 +72,7 @@ const Key kKeys[] = {
     {"memory.ram", Kind::Size, FIELD(ram_bytes), 16 * MiB, TiB, page_multiple},
     {"memory.contents", Kind::Bool, FIELD(contents)},
     {"memory.swap", Kind::Size, FIELD(swap_bytes), 0, TiB, page_multiple},
+    {"memory.swap_device", Kind::Device, FIELD(swap_device)},
     {"cpu.count", Kind::Int, FIELD(cpus), 1, 64},
     {"cpu.gbpages", Kind::Bool, FIELD(gbpages)},
     {"cpu.l1d_tlb.entries", Kind::Int, FIELD(l1d_tlb.entries), 1, kU32Max},
@@ -205,6 +207,11 @@ Value parse_value(const toml::node& n, const Key& k, std::string_view source) {
     if (s && s->get() == "x86_64") return Layout::x86_64;
     if (s && s->get() == "riscv64") return Layout::riscv64;
     want = "must be \"x86_64\" or \"riscv64\"";
+  } else if (k.kind == Kind::Device) {
+    for (SwapDevice d : {SwapDevice::nvme, SwapDevice::ssd, SwapDevice::hdd}) {
+      if (s && s->get() == swap_device_name(d)) return d;
+    }
+    want = "must be \"nvme\", \"ssd\" or \"hdd\"";
   } else if (auto i = n.as_integer()) {
     return i->get();
   } else if (k.kind != Kind::Int) {
@@ -235,7 +242,7 @@ std::string problem(const Key& k, std::int64_t v) {
 }
 
 template <typename T>
-constexpr bool kIsInteger = !std::is_same_v<T, bool> && !std::is_same_v<T, Layout>;
+constexpr bool kIsInteger = !std::is_same_v<T, bool> && !std::is_same_v<T, Layout> && !std::is_same_v<T, SwapDevice>;
 
 Value load(MachineConfig& c, const Key& k) {
   return std::visit([&](auto* p) -> Value {
@@ -290,6 +297,7 @@ std::string toml_text(const Key& k, const Value& v) {
   if (auto* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
   if (auto* l = std::get_if<Layout>(&v))
     return *l == Layout::riscv64 ? R"("riscv64")" : R"("x86_64")";
+  if (auto* d = std::get_if<SwapDevice>(&v)) return fmt::format("\"{}\"", swap_device_name(*d));
   const std::int64_t n = std::get<std::int64_t>(v);
   if (k.kind == Kind::Int) return std::to_string(n);
   std::string size = format_size(n);

@@ -72,6 +72,8 @@ class Inode {
 
   // The page cache: page offset -> frame. Every cached page holds one reference.
   std::unordered_map<std::uint64_t, Pfn> pages;
+  // Workingset shadows of pages reclaim evicted: page offset -> shadow (workingset.h).
+  std::unordered_map<std::uint64_t, std::uint64_t> shadows;
   // The disk: page offset -> contents as last written back. Absent pages are holes.
   std::unordered_map<std::uint64_t, std::vector<std::uint8_t>> store;
   // i_mmap: every VMA mapping this inode, and how many of them are shared writable.

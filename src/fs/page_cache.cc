@@ -7,6 +7,7 @@
 #include "mm/memory_system.h"
 #include "mm/rmap.h"
 #include "mm/vma.h"
+#include "mm/workingset.h"
 
 namespace vmlab::fs {
 
@@ -17,8 +18,9 @@ using obs::VmEvent;
 namespace {
 
 // Inserts a new page for `index`, filled from the backing store (zero where the store
-// has a hole). filemap_add_folio() plus the filesystem's read_folio().
-Pfn add_page(mm::MemorySystem& sys, Inode& inode, std::uint64_t index) {
+// has a hole). filemap_add_folio() plus the filesystem's read_folio(). A page read
+// where reclaim left a shadow is a refault (not when it is allocated for a write).
+Pfn add_page(mm::MemorySystem& sys, Inode& inode, std::uint64_t index, bool for_write = false) {
   Pfn pfn = sys.alloc_page();
   if (pfn == kNoPfn) return pfn;
   auto stored = inode.store.find(index);
@@ -41,6 +43,10 @@ Pfn add_page(mm::MemorySystem& sys, Inode& inode, std::uint64_t index) {
     ++sys.stat()[NodeStat::nr_shmem];
   }
   ++sys.stat()[NodeStat::nr_file_pages];
+  if (auto shadow = inode.shadows.find(index); shadow != inode.shadows.end()) {
+    if (!for_write) mm::workingset_refault(sys, pfn, shadow->second);
+    inode.shadows.erase(shadow);
+  }
   mm::folio_add_lru(sys, pfn);
   inode.pages.emplace(index, pfn);
   return pfn;
@@ -101,7 +107,7 @@ Pfn page_cache_get_for_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t 
     sys.frame(pfn).set(mm::PG_uptodate);  // write_begin() reads what the write does not cover
     return pfn;
   }
-  Pfn pfn = add_page(sys, inode, index);
+  Pfn pfn = add_page(sys, inode, index, true);
   const bool on_disk = inode.external ? index < inode.size_pages() : inode.store.count(index) != 0;
   if (pfn != kNoPfn && on_disk) sys.stat()[VmEvent::pgpgin] += kPageSize / 1024;
   return pfn;
@@ -184,7 +190,15 @@ void drop_cached(mm::MemorySystem& sys, Inode& inode, Pfn pfn) {
 }
 }  // namespace
 
+void page_cache_evict(mm::MemorySystem& sys, Inode& inode, Pfn pfn, std::uint64_t shadow) {
+  const std::uint64_t index = sys.frame(pfn).index;
+  inode.pages.erase(index);
+  if (shadow != 0) inode.shadows[index] = shadow;
+  drop_cached(sys, inode, pfn);
+}
+
 void page_cache_remove_from(mm::MemorySystem& sys, Inode& inode, std::uint64_t from) {
+  std::erase_if(inode.shadows, [from](const auto& e) { return e.first >= from; });
   for (auto it = inode.pages.begin(); it != inode.pages.end();) {
     if (it->first >= from) {
       drop_cached(sys, inode, it->second);
@@ -199,6 +213,7 @@ void page_cache_remove_from(mm::MemorySystem& sys, Inode& inode, std::uint64_t f
 }
 
 void page_cache_punch_hole(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last) {
+  std::erase_if(inode.shadows, [&](const auto& e) { return e.first >= first && e.first <= last; });
   for (auto it = inode.pages.begin(); it != inode.pages.end();) {
     if (it->first >= first && it->first <= last) {
       drop_cached(sys, inode, it->second);

@@ -66,6 +66,10 @@ void page_cache_mark_dirty(mm::MemorySystem& sys, Inode& inode, Pfn pfn);
 // write through a shared mapping faults and dirties the page again. Returns pages written.
 std::uint64_t page_cache_writeback(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last);
 
+// __filemap_remove_folio() for reclaim: the clean, unmapped page `pfn` leaves the cache
+// and its reference goes; `shadow` (0: none) stays in its slot for workingset
+// detection when the page is read again.
+void page_cache_evict(mm::MemorySystem& sys, Inode& inode, Pfn pfn, std::uint64_t shadow);
 // Removes unmapped page-cache pages at or after `from` (truncate_inode_pages_range());
 // the caller has unmapped them.
 void page_cache_remove_from(mm::MemorySystem& sys, Inode& inode, std::uint64_t from);

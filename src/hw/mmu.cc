@@ -1,5 +1,7 @@
 #include "hw/mmu.h"
 
+#include <algorithm>
+
 namespace vmlab::hw {
 
 Mmu::Mmu(PhysicalMemory& mem, const MachineConfig& config) : mem_(mem) {
@@ -159,6 +161,17 @@ void Mmu::flush_range(const void* mm, VirtAddr start, VirtAddr end) {
 void Mmu::flush_mm(const void* mm) {
   for (Cpu& cpu : cpus_) {
     if (cpu.mm != mm) continue;
+    count_shootdown(cpu);
+    cpu.forget_mru();
+    cpu.l1d.flush_all();
+    cpu.l1i.flush_all();
+    cpu.l2.flush_all();
+  }
+}
+
+void Mmu::flush_batch(const std::vector<const void*>& mms) {
+  for (Cpu& cpu : cpus_) {
+    if (cpu.mm == nullptr || std::find(mms.begin(), mms.end(), cpu.mm) == mms.end()) continue;
     count_shootdown(cpu);
     cpu.forget_mru();
     cpu.l1d.flush_all();

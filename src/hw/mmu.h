@@ -59,6 +59,9 @@ class Mmu {
   void flush_range(const void* mm, VirtAddr start, VirtAddr end);
   void flush_page(const void* mm, VirtAddr va) { flush_range(mm, va, va + kPageSize); }
   void flush_mm(const void* mm);
+  // arch_tlbbatch_flush(): the deferred flush reclaim's unmapping batches up
+  // (TTU_BATCH_FLUSH): every CPU running one of `mms` flushes its whole TLB once.
+  void flush_batch(const std::vector<const void*>& mms);
   // A CPU stops running `mm` (exit): it switches to no address space.
   void drop_mm(const void* mm);
 

@@ -63,6 +63,9 @@ class AddressSpace {
   VirtAddr stack_top = 0;
 
   int users = 1;  // mm_users: tasks sharing it (vfork, CLONE_VM)
+  // The memory cgroup of the mm's owner (mm->owner's): what its faults are charged to
+  // and which reclaim may age its pages. Set when the owning process moves.
+  std::uint16_t memcg = 1;
   // The owner is privileged (root: CAP_SYS_ADMIN, CAP_SYS_RAWIO): overcommit mode 2
   // keeps no admin reserve back from it and it may map below mmap_min_addr.
   bool cap_sys_admin = false;

@@ -23,6 +23,7 @@ MemorySystem::MemorySystem(const MachineConfig& config, hw::PhysicalMemory& mem,
       frames_(mem.pages()),
       buddy_(frames_, mem),
       lru_batches_(config.cpus),
+      swap_device_(*hw::device_profile(swap_device_name(config.swap_device))),
       shm_([this](fs::Inode& inode) { evict_inode(inode); }),
       clock_(mmu, config.cost_tlb_walk_ns) {
   // PFN 0 is the shared zero page (the kernel's empty_zero_page); it is reserved, so
@@ -110,6 +111,26 @@ std::uint64_t MemorySystem::swap_headroom(const MemCgroup& cg) const {
   return room;
 }
 
+std::vector<MemCgroup*> MemorySystem::memcg_subtree(MemCgroup& root) {
+  std::vector<MemCgroup*> out{&root};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    // Depth first: a group's children go right after it, in creation order.
+    const auto& kids = out[i]->children;
+    out.insert(out.begin() + static_cast<std::ptrdiff_t>(i) + 1, kids.begin(), kids.end());
+  }
+  return out;
+}
+
+void MemorySystem::count_allocstall(ZoneIdx z) {
+  using obs::VmEvent;
+  switch (z) {
+    case ZoneIdx::dma: ++stat_[VmEvent::allocstall_dma]; break;
+    case ZoneIdx::dma32: ++stat_[VmEvent::allocstall_dma32]; break;
+    case ZoneIdx::normal: ++stat_[VmEvent::allocstall_normal]; break;
+    default: ++stat_[VmEvent::allocstall_movable]; break;
+  }
+}
+
 void MemorySystem::put_page(Pfn pfn) {
   Frame& f = frames_[pfn];
   if (--f.refcount > 0) return;
@@ -144,7 +165,7 @@ std::uint64_t MemorySystem::user_reserve_pages() const {
 
 std::uint64_t MemorySystem::commit_limit_pages() const {
   // vm_commit_limit(): overcommit_kbytes if set, else RAM * ratio / 100, plus swap.
-  const std::uint64_t swap = config_.swap_bytes >> kPageShift;
+  const std::uint64_t swap = swap_.total_pages();
   if (config_.overcommit_kbytes != 0) return (config_.overcommit_kbytes >> (kPageShift - 10)) + swap;
   return total_pages_ * static_cast<std::uint64_t>(config_.overcommit_ratio) / 100 + swap;
 }
@@ -156,7 +177,7 @@ bool MemorySystem::vm_enough_memory(std::int64_t pages, std::uint64_t mm_total_v
     case 1:  // OVERCOMMIT_ALWAYS
       return true;
     case 0:  // OVERCOMMIT_GUESS: refuse only what could never fit in RAM + swap
-      if (pages <= static_cast<std::int64_t>(total_pages_ + (config_.swap_bytes >> kPageShift))) return true;
+      if (pages <= static_cast<std::int64_t>(total_pages_ + swap_.total_pages())) return true;
       break;
     default: {  // OVERCOMMIT_NEVER
       std::int64_t allowed = static_cast<std::int64_t>(commit_limit_pages());

@@ -6,15 +6,19 @@
 #include <cstdint>
 
 #include "fs/shmem.h"
+#include "hw/block_device.h"
 #include "hw/clock.h"
 #include "hw/mmu.h"
 #include "hw/physical_memory.h"
 #include "mm/buddy_allocator.h"
 #include "mm/frame.h"
+#include "mm/kernel_hooks.h"
 #include "mm/lru.h"
 #include "mm/lru_batch.h"
 #include "mm/memcontrol.h"
+#include "mm/page_io.h"
 #include "mm/swap_info.h"
+#include "mm/zone.h"
 #include "vmlab/events.h"
 #include "obs/vm_stat.h"
 #include "vmlab/config.h"
@@ -23,6 +27,14 @@ namespace vmlab::mm {
 
 struct Watermarks {
   std::uint64_t min = 0, low = 0, high = 0;  // pages
+};
+
+// What reclaim remembers about the node between passes (pgdat->flags), set by kswapd's
+// passes and cleared when it finds the node balanced.
+struct NodeReclaimState {
+  bool writeback = false;  // PGDAT_WRITEBACK: kswapd isolated only pages under writeback
+  bool dirty = false;      // PGDAT_DIRTY: kswapd isolated only dirty, unqueued file pages
+  bool congested = false;  // LRUVEC_NODE_CONGESTED: every dirty page was already queued for reclaim
 };
 
 class MemorySystem {
@@ -46,6 +58,8 @@ class MemorySystem {
   // Memory cgroups by id; id 0 (a page charged to none) stands for the root.
   MemCgroup& memcg(std::uint16_t id) { return *memcgs_[id == 0 ? kRootMemcg : id]; }
   MemCgroup& root_memcg() { return *memcgs_[kRootMemcg]; }
+  // `root` and every group below it, parents before children (mem_cgroup_iter()).
+  std::vector<MemCgroup*> memcg_subtree(MemCgroup& root);
   const std::vector<std::unique_ptr<MemCgroup>>& memcgs() const { return memcgs_; }
   // Pages on list `l` of `cg` and of the groups below it (lruvec_page_state(), which
   // Linux keeps hierarchically: the root's is the node's).
@@ -56,6 +70,20 @@ class MemorySystem {
   // mem_cgroup_get_nr_swap_pages(): the free slots `cg` may still take, limited by its
   // swap.max and every ancestor's.
   std::uint64_t swap_headroom(const MemCgroup& cg) const;
+  // The device the swap areas are on (memory.swap_device), and the page I/O in flight.
+  hw::BlockDevice& swap_device() { return swap_device_; }
+  NodeReclaimState& reclaim_state() { return reclaim_state_; }
+  // vm.swappiness.
+  int swappiness() const { return config_.swappiness; }
+  // The kernel above, once it is there (null before: nothing to wake).
+  void set_kernel_hooks(KernelHooks* k) { hooks_ = k; }
+  void wake_flusher() {
+    if (hooks_) hooks_->wake_flusher();
+  }
+  // An allocation that may use zones up to `z` had to reclaim (allocstall_*).
+  void count_allocstall(ZoneIdx z);
+  IoCompletions& io() { return io_; }
+  const IoCompletions& io() const { return io_; }
   obs::VmStat& stat() { return stat_; }
   const obs::VmStat& stat() const { return stat_; }
   obs::EventBus& events() { return events_; }
@@ -111,6 +139,10 @@ class MemorySystem {
   LruBatches lru_batches_;
   std::vector<std::unique_ptr<MemCgroup>> memcgs_;  // by id; [0] is null, [1] the root
   SwapInfo swap_;
+  hw::BlockDevice swap_device_;
+  IoCompletions io_;
+  NodeReclaimState reclaim_state_;
+  KernelHooks* hooks_ = nullptr;
   obs::VmStat stat_;
   obs::EventBus events_;
   fs::ShmemMount shm_;

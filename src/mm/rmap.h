@@ -4,9 +4,11 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 #include "hw/pte.h"
 #include "mm/memory_system.h"
+#include "mm/vm_flags.h"
 #include "vmlab/units.h"
 
 namespace vmlab::mm {
@@ -32,5 +34,32 @@ void rmap_remove(MemorySystem& sys, Pfn pfn);
 
 // rmap_walk(): calls fn(vma, addr, pte) for every PTE that maps `pfn`.
 void rmap_walk(MemorySystem& sys, Pfn pfn, const std::function<void(Vma&, VirtAddr, hw::Pte&)>& fn);
+
+// folio_referenced(): how many mappings (VMAs) found the page young, clearing the
+// accessed bits as it goes (x86's ptep_clear_flush_young() does not flush the TLB: a
+// CPU still caching the entry will not set the bit again until it walks), and the
+// flags of those mappings. VMAs with MADV_SEQUENTIAL/RANDOM have no recency and are
+// skipped, and so, in a memory cgroup's reclaim, are the mappings of processes
+// outside `target` (null: global reclaim). A VM_LOCKED mapping shows in the flags.
+struct Referenced {
+  int mappings = 0;
+  VmFlags vm_flags = 0;
+};
+Referenced folio_referenced(MemorySystem& sys, Pfn pfn, const MemCgroup* target);
+
+// The TLB flush reclaim's unmapping owes (struct tlbflush_unmap_batch): the address
+// spaces whose entries were removed, and whether a writable one was among them (the
+// flush must come before such a page is written out: try_to_unmap_flush_dirty()).
+struct TlbFlushBatch {
+  std::vector<const void*> mms;
+  bool writable = false;
+};
+
+// try_to_unmap() for reclaim: every PTE mapping the page goes. An anonymous page in
+// the swap cache leaves a swap PTE naming its slot (exclusive if the page was), a
+// lazily freed page is discarded if nothing redirtied it, a file page's PTE is
+// cleared. A dirty PTE dirties the page. The TLB flush is left to the caller
+// (TTU_BATCH_FLUSH). Returns whether the page is no longer mapped.
+bool try_to_unmap(MemorySystem& sys, Pfn pfn, TlbFlushBatch& flush);
 
 }  // namespace vmlab::mm

@@ -15,6 +15,7 @@ SwapArea::SwapArea(const Options& o)
       backing_(o.backing),
       map_(o.max_pages, 0),
       zeromap(o.max_pages, false),
+      swap_cgroup(o.max_pages, 0),
       hints_(o.rotational ? 1 : std::max(1u, o.cpus), 0) {
   if (o.max_pages < 2) throw std::invalid_argument("a swap area needs a header page and a slot");
   // setup_clusters(): the header's slot and the slots past the end of the last

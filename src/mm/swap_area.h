@@ -87,6 +87,8 @@ class SwapArea {
   std::unordered_map<std::uint64_t, std::uint64_t> shadows;
   // Slots whose page was all zeros when written: nothing was written (swpout_zero).
   std::vector<bool> zeromap;
+  // swap_cgroup: the memory cgroup each slot's swap charge went to (0: none).
+  std::vector<std::uint16_t> swap_cgroup;
 
  private:
   enum class ListKind : std::uint8_t { none, free, nonfull, frag, full };  // none: isolated, being scanned

@@ -12,6 +12,7 @@ std::string_view node_stat_name(NodeStat s) {
     case NodeStat::nr_writeback: return "nr_writeback";
     case NodeStat::nr_page_table: return "nr_page_table_pages";
     case NodeStat::nr_mlock: return "nr_mlock";
+    case NodeStat::nr_swapcached: return "nr_swapcached";
     case NodeStat::count: break;
   }
   return "?";
@@ -46,6 +47,28 @@ std::string_view vm_event_name(VmEvent e) {
     case VmEvent::workingset_activate_file: return "workingset_activate_file";
     case VmEvent::workingset_restore_anon: return "workingset_restore_anon";
     case VmEvent::workingset_restore_file: return "workingset_restore_file";
+    case VmEvent::swap_ra: return "swap_ra";
+    case VmEvent::swap_ra_hit: return "swap_ra_hit";
+    case VmEvent::swpin_zero: return "swpin_zero";
+    case VmEvent::swpout_zero: return "swpout_zero";
+    case VmEvent::nr_vmscan_write: return "nr_vmscan_write";
+    case VmEvent::nr_vmscan_immediate_reclaim: return "nr_vmscan_immediate_reclaim";
+    case VmEvent::pgscan_proactive: return "pgscan_proactive";
+    case VmEvent::pgsteal_proactive: return "pgsteal_proactive";
+    case VmEvent::pgscan_anon: return "pgscan_anon";
+    case VmEvent::pgscan_file: return "pgscan_file";
+    case VmEvent::pgsteal_anon: return "pgsteal_anon";
+    case VmEvent::pgsteal_file: return "pgsteal_file";
+    case VmEvent::pgscan_direct_throttle: return "pgscan_direct_throttle";
+    case VmEvent::allocstall_dma: return "allocstall_dma";
+    case VmEvent::allocstall_dma32: return "allocstall_dma32";
+    case VmEvent::allocstall_normal: return "allocstall_normal";
+    case VmEvent::allocstall_movable: return "allocstall_movable";
+    case VmEvent::pageoutrun: return "pageoutrun";
+    case VmEvent::kswapd_low_wmark_hit_quickly: return "kswapd_low_wmark_hit_quickly";
+    case VmEvent::kswapd_high_wmark_hit_quickly: return "kswapd_high_wmark_hit_quickly";
+    case VmEvent::drop_pagecache: return "drop_pagecache";
+    case VmEvent::drop_slab: return "drop_slab";
     case VmEvent::count: break;
   }
   return "?";

@@ -18,6 +18,7 @@ enum class NodeStat : unsigned {
   nr_writeback,       // pages under writeback (Writeback)
   nr_page_table,      // page-table pages (PageTables)
   nr_mlock,           // mlocked pages (Mlocked)
+  nr_swapcached,      // pages in the swap cache (SwapCached)
   count
 };
 
@@ -51,6 +52,31 @@ enum class VmEvent : unsigned {
   workingset_activate_file,
   workingset_restore_anon,
   workingset_restore_file,
+  // Swap (mm/page_io.c, mm/swap_state.c).
+  swap_ra,
+  swap_ra_hit,
+  swpin_zero,
+  swpout_zero,
+  nr_vmscan_write,
+  nr_vmscan_immediate_reclaim,
+  // Reclaim (mm/vmscan.c): who scanned and stole, by kind, and the allocations that
+  // had to reclaim first, by the zone they asked for.
+  pgscan_proactive,
+  pgsteal_proactive,
+  pgscan_anon,
+  pgscan_file,
+  pgsteal_anon,
+  pgsteal_file,
+  pgscan_direct_throttle,
+  allocstall_dma,
+  allocstall_dma32,
+  allocstall_normal,
+  allocstall_movable,
+  pageoutrun,
+  kswapd_low_wmark_hit_quickly,
+  kswapd_high_wmark_hit_quickly,
+  drop_pagecache,
+  drop_slab,
   count
 };
 

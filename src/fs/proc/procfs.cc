@@ -210,6 +210,7 @@ std::string vmstat_text(const mm::MemorySystem& sys) {
   set("nr_writeback", static_cast<std::uint64_t>(st[NodeStat::nr_writeback]));
   set("nr_shmem", static_cast<std::uint64_t>(st[NodeStat::nr_shmem]));
   set("nr_page_table_pages", static_cast<std::uint64_t>(st[NodeStat::nr_page_table]));
+  set("nr_swapcached", static_cast<std::uint64_t>(st[NodeStat::nr_swapcached]));
   set("nr_dirty_threshold", 0);
   set("nr_free_pages_blocks", 0);
   for (unsigned e = 0; e < static_cast<unsigned>(VmEvent::count); ++e) {
