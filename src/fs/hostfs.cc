@@ -167,7 +167,7 @@ Result<std::shared_ptr<Inode>> HostFs::inode_for(int dirfd, const std::string& n
   inode->size = static_cast<std::uint64_t>(st.st_size);
   inode->uid = map_id(st.st_uid, ::geteuid());
   inode->gid = map_id(st.st_gid, ::getegid());
-  inode->atime_ns = inode->mtime_ns = inode->ctime_ns = now_ ? now_() : 0;
+  inode->atime_ns = inode->mtime_ns = inode->ctime_ns = now_ ? static_cast<std::int64_t>(now_()) : 0;
   if (type == InodeType::symlink) {
     std::string target(PATH_MAX, '\0');
     const ssize_t n = dirfd >= 0 ? ::readlinkat(dirfd, name.c_str(), target.data(), target.size())

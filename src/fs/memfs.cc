@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "fs/file_time.h"
 #include "fs/page_cache.h"
 #include "mm/address_space.h"
 #include "mm/memory_system.h"
@@ -41,11 +42,13 @@ std::shared_ptr<Inode> MemFs::new_inode(InodeType type, const Caller& owner) {
   inode->sb = this;
   inode->uid = owner.uid;
   inode->gid = owner.gid;
-  inode->atime_ns = inode->mtime_ns = inode->ctime_ns = now_ ? now_() : 0;
+  inode->atime_ns = inode->mtime_ns = inode->ctime_ns = now();
   return inode;
 }
 
-void MemFs::touch_dir(Inode& dir) { dir.mtime_ns = dir.ctime_ns = now_ ? now_() : 0; }
+std::int64_t MemFs::now() const { return now_ ? static_cast<std::int64_t>(now_()) : 0; }
+
+void MemFs::touch_dir(Inode& dir) { dir.mtime_ns = dir.ctime_ns = now(); }
 
 Result<std::shared_ptr<Inode>> MemFs::lookup(std::string_view path) const {
   std::shared_ptr<Inode> cur = root_;
@@ -169,7 +172,7 @@ Result<void> MemFs::unlink(Inode& dir, const std::string& name) {
   if (it == dir.entries.end()) return Errno::noent;
   if (it->second->is_dir()) return Errno::isdir;
   --it->second->nlink;
-  it->second->ctime_ns = now_ ? now_() : 0;
+  it->second->ctime_ns = now();
   dir.entries.erase(it);
   touch_dir(dir);
   return {};
@@ -192,8 +195,13 @@ Result<std::uint64_t> file_read(mm::MemorySystem& sys, Inode& inode, std::uint64
   if (inode.is_dir()) return Errno::isdir;
   if (pos >= inode.size) return std::uint64_t{0};
   len = std::min(len, inode.size - pos);
-  // relatime: the access time moves when it is older than the last change.
-  if (inode.atime_ns <= std::max(inode.mtime_ns, inode.ctime_ns)) inode.atime_ns = sys.clock().now();
+  // relatime_need_update(): the access time moves when it is not newer than the last
+  // change, or is a day old.
+  const auto now = static_cast<std::int64_t>(sys.clock().now());
+  constexpr std::int64_t kDayNs = 24 * 60 * 60 * kNsPerSec;
+  if (inode.atime_ns <= std::max(inode.mtime_ns, inode.ctime_ns) || now - inode.atime_ns >= kDayNs) {
+    inode.atime_ns = now;
+  }
   std::uint64_t done = 0;
   while (done < len) {
     const std::uint64_t index = (pos + done) >> kPageShift;
@@ -236,14 +244,14 @@ Result<std::uint64_t> file_write(mm::MemorySystem& sys, Inode& inode, std::uint6
     done += n;
     inode.size = std::max(inode.size, pos + done);
   }
-  if (done > 0) inode.mtime_ns = inode.ctime_ns = sys.clock().now();  // file_update_time()
+  if (done > 0) inode.mtime_ns = inode.ctime_ns = static_cast<std::int64_t>(sys.clock().now());  // file_update_time()
   return done;
 }
 
 void file_truncate(mm::MemorySystem& sys, Inode& inode, std::uint64_t size) {
   const std::uint64_t old_size = inode.size;
   inode.size = size;
-  inode.mtime_ns = inode.ctime_ns = sys.clock().now();
+  inode.mtime_ns = inode.ctime_ns = static_cast<std::int64_t>(sys.clock().now());
   if (inode.external) inode.external->truncate(size);  // hostfs: the host file too
   // ext4_setattr(): growing zeroes the rest of the old last block, shrinking
   // (ext4_block_truncate_page()) the rest of the new one.

@@ -59,6 +59,7 @@ class MemFs : public FileSystem {
  private:
   Result<std::pair<std::shared_ptr<Inode>, std::string>> parent_of(std::string_view path) const;
   std::shared_ptr<Inode> new_inode(InodeType type, const Caller& owner);
+  std::int64_t now() const;    // current_time(): the clock as an inode time
   void touch_dir(Inode& dir);  // a name was added or removed: mtime and ctime
 
   std::uint32_t dev_;

@@ -33,10 +33,6 @@ namespace vmlab::kern {
 
 struct FsState;
 
-// CLOCK_REALTIME at virtual time 0: 2024-01-01 00:00:00 UTC. Guests see wall-clock
-// time advance with the virtual clock only.
-inline constexpr std::uint64_t kRealtimeEpochSec = 1704067200;
-
 struct WaitResult {
   int pid = 0;     // 0: the child has not exited (WNOHANG)
   int status = 0;  // wait status: exit code << 8, or the signal number
@@ -46,7 +42,7 @@ struct FileStat {
   std::uint64_t dev, ino, size, blocks;
   std::uint32_t mode, nlink, uid, gid, rdev;  // mode includes the S_IF* type bits
   std::uint32_t blksize = 4096;
-  std::uint64_t atime_ns = 0, mtime_ns = 0, ctime_ns = 0;  // virtual clock, ns since boot
+  std::int64_t atime_ns = 0, mtime_ns = 0, ctime_ns = 0;  // as the inode keeps them (fs/file_time.h)
 };
 
 class Kernel {

@@ -3,6 +3,7 @@
 // kernel's path entry points (struct stat and struct statx as riscv64 has them).
 #include <cstring>
 
+#include "fs/file_time.h"
 #include "kernel/pipe.h"
 #include "kernel/sys_handlers.h"
 #include "kernel/kernel.h"
@@ -23,9 +24,13 @@ void put16(std::uint8_t* b, std::size_t off, std::uint16_t v) { std::memcpy(b + 
 void put32(std::uint8_t* b, std::size_t off, std::uint32_t v) { std::memcpy(b + off, &v, 4); }
 void put64(std::uint8_t* b, std::size_t off, std::uint64_t v) { std::memcpy(b + off, &v, 8); }
 
-// Inode times are virtual nanoseconds since boot; guests see them on the realtime clock.
-std::uint64_t real_sec(std::uint64_t ns) { return kRealtimeEpochSec + ns / 1000000000ULL; }
-std::uint32_t real_nsec(std::uint64_t ns) { return static_cast<std::uint32_t>(ns % 1000000000ULL); }
+// A file time as the realtime seconds and nanoseconds stat() reports.
+void put_time(std::uint8_t* b, std::size_t off, std::int64_t ns, bool nsec32) {
+  const fs::RealTime t = fs::to_realtime(ns);
+  put64(b, off, static_cast<std::uint64_t>(t.sec));
+  if (nsec32) put32(b, off + 8, static_cast<std::uint32_t>(t.nsec));
+  else put64(b, off + 8, static_cast<std::uint64_t>(t.nsec));
+}
 
 // What fstat() says about a pipe end: a FIFO on pipefs, owned by the caller.
 FileStat pipe_stat(const PipeFile& f, const Task& p) {
@@ -55,12 +60,9 @@ std::int64_t put_stat(SysCtx& c, VirtAddr addr, const FileStat& st) {
   put64(b, 48, st.size);
   put32(b, 56, st.blksize);
   put64(b, 64, st.blocks);
-  put64(b, 72, real_sec(st.atime_ns));
-  put64(b, 80, real_nsec(st.atime_ns));
-  put64(b, 88, real_sec(st.mtime_ns));
-  put64(b, 96, real_nsec(st.mtime_ns));
-  put64(b, 104, real_sec(st.ctime_ns));
-  put64(b, 112, real_nsec(st.ctime_ns));
+  put_time(b, 72, st.atime_ns, false);
+  put_time(b, 88, st.mtime_ns, false);
+  put_time(b, 104, st.ctime_ns, false);
   return c.k.copy_to_user(c.t, addr, b) ? 0 : err(Errno::fault);
 }
 
@@ -77,11 +79,9 @@ std::int64_t put_statx(SysCtx& c, VirtAddr addr, const FileStat& st) {
   put64(b, 40, st.size);
   put64(b, 48, st.blocks);
   // stx_atime, stx_ctime, stx_mtime (sec, nsec); stx_btime (80) is not reported.
-  const std::pair<std::size_t, std::uint64_t> times[] = {{64, st.atime_ns}, {96, st.ctime_ns}, {112, st.mtime_ns}};
-  for (const auto& [off, ns] : times) {
-    put64(b, off, real_sec(ns));
-    put32(b, off + 8, real_nsec(ns));
-  }
+  put_time(b, 64, st.atime_ns, true);
+  put_time(b, 96, st.ctime_ns, true);
+  put_time(b, 112, st.mtime_ns, true);
   put32(b, 128, st.rdev >> 8);
   put32(b, 132, st.rdev & 0xff);
   put32(b, 136, static_cast<std::uint32_t>(st.dev >> 8));

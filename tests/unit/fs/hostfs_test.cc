@@ -227,7 +227,7 @@ TEST_F(HostFsTest, OwnershipAndTimesAreTheGuestsOwn) {
   EXPECT_EQ(st->uid, 1000u);
   EXPECT_EQ(st->gid, 1000u);
   EXPECT_EQ(st->dev, (0u << 8) | 40);  // the first host device mounted: 00:40
-  EXPECT_LE(st->mtime_ns, m.virtual_time_ns());
+  EXPECT_LE(st->mtime_ns, static_cast<std::int64_t>(m.virtual_time_ns()));
 }
 
 TEST_F(HostFsTest, BadMountsAreReported) {
