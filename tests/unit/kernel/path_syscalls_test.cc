@@ -111,6 +111,8 @@ TEST_F(PathTest, StatOfDirectoriesDevicesAndProc) {
 TEST_F(PathTest, ReadlinkOfProcAndMemfsLinks) {
   EXPECT_EQ(*k().readlinkat(kp(), kAtFdcwd, "/proc/self"), std::to_string(p_.pid()));
   EXPECT_EQ(*k().readlinkat(kp(), kAtFdcwd, "/proc/mounts"), "self/mounts");
+  EXPECT_EQ(*k().readlinkat(kp(), kAtFdcwd, "/proc/thread-self"),
+            std::to_string(p_.pid()) + "/task/" + std::to_string(p_.tid()));
   EXPECT_EQ(*k().readlinkat(kp(), kAtFdcwd, "/proc/self/cwd"), "/");
   EXPECT_EQ(k().readlinkat(kp(), kAtFdcwd, "/proc/self/exe").error(), Errno::noent);  // never exec'd
   kp().tg->exe = "/bin/prog";
