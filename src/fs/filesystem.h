@@ -16,6 +16,8 @@
 
 namespace vmlab::fs {
 
+struct AttrChange;
+
 // Who is asking: the credentials permission checks use, and the process and thread
 // /proc/self and /proc/thread-self name.
 struct Caller {
@@ -89,6 +91,11 @@ class FileSystem {
   }
   virtual Result<void> unlink(Inode& /*dir*/, const std::string& /*name*/) { return Errno::perm; }
   virtual Result<void> rmdir(Inode& /*dir*/, const std::string& /*name*/) { return Errno::perm; }
+
+  // Applies an attribute change notify_change() has checked (fs/attr.h): memfs keeps
+  // it in the inode, hostfs makes it on the host file too. procfs, which makes its
+  // inodes afresh at each lookup, keeps none and refuses (EPERM).
+  virtual Result<void> setattr(Inode& /*inode*/, const AttrChange& /*change*/) { return Errno::perm; }
 };
 
 }  // namespace vmlab::fs

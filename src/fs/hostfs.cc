@@ -10,6 +10,10 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+
+#include "fs/attr.h"
+#include "fs/file_time.h"
 
 namespace vmlab::fs {
 
@@ -29,6 +33,11 @@ Errno host_errno(int e) {
     case ENOSPC: return Errno::nospc;
     case ELOOP: return Errno::loop;
     case EBUSY: return Errno::busy;
+    case EINVAL: return Errno::inval;
+    case EXDEV: return Errno::xdev;
+    case EMLINK: return Errno::mlink;
+    case EOVERFLOW: return Errno::overflow;
+    case EOPNOTSUPP: return Errno::opnotsupp;
     default: return Errno::io;
   }
 }
@@ -38,6 +47,14 @@ std::uint32_t map_id(std::uint32_t host_id, std::uint32_t host_self) {
   if (host_id == host_self) return kGuestUser;
   if (host_id == 0) return 0;
   return kNobody;
+}
+
+// The host id behind guest id `id`, where map_id() has an inverse: the guest user is
+// the host user running vmlab, and root is root unless that user is root.
+std::optional<std::uint32_t> unmap_id(std::uint32_t id, std::uint32_t host_self) {
+  if (id == kGuestUser) return host_self;
+  if (id == 0 && host_self != 0) return 0u;
+  return std::nullopt;
 }
 
 bool shown(mode_t m) { return S_ISREG(m) || S_ISDIR(m) || S_ISLNK(m); }
@@ -112,7 +129,31 @@ class HostFs::HostFile : public ExternalStore {
 
   std::uint64_t blocks() const override { return blocks_; }
 
+  // Attribute changes on the host file, made through an O_PATH descriptor of it: a
+  // file the host user may not read can still be changed, and a symbolic link is
+  // changed itself, never followed. Each returns 0 or the host's errno.
+  int chown(uid_t uid, gid_t gid) const {  // -1: unchanged
+    return with_path_fd([&](int fd) { return ::fchownat(fd, "", uid, gid, AT_EMPTY_PATH); });
+  }
+  int chmod(std::uint32_t mode) const {
+    // fchmod() refuses an O_PATH descriptor; its /proc/self/fd link names the file.
+    return with_path_fd([&](int fd) {
+      const std::string link = "/proc/self/fd/" + std::to_string(fd);
+      return ::chmod(link.c_str(), static_cast<mode_t>(mode));
+    });
+  }
+  int set_times(const struct timespec times[2]) const {
+    return with_path_fd([&](int fd) { return ::utimensat(fd, "", times, AT_EMPTY_PATH); });
+  }
+
  private:
+  template <class Op>
+  int with_path_fd(Op op) const {
+    Fd fd(open_verified(O_PATH));
+    if (fd.fd < 0) return errno;
+    return op(fd.fd) == 0 ? 0 : errno;
+  }
+
   void refresh_blocks(int fd) {
     struct stat st {};
     if (::fstat(fd, &st) == 0) blocks_ = static_cast<std::uint64_t>(st.st_blocks);
@@ -282,6 +323,41 @@ Result<void> HostFs::rmdir(Inode& dir, const std::string& name) {
     table_->numbers.erase(id);
   }
   if (dir.nlink > 2) --dir.nlink;
+  return {};
+}
+
+Result<void> HostFs::setattr(Inode& inode, const AttrChange& c) {
+  const auto& file = static_cast<const HostFile&>(*inode.external);
+  // Ids map back as through an idmapped mount: one with no host counterpart cannot
+  // be stored (EOVERFLOW).
+  uid_t uid = static_cast<uid_t>(-1);
+  gid_t gid = static_cast<gid_t>(-1);
+  if (c.valid & kAttrUid) {
+    const auto host = unmap_id(c.uid, ::geteuid());
+    if (!host) return Errno::overflow;
+    uid = *host;
+  }
+  if (c.valid & kAttrGid) {
+    const auto host = unmap_id(c.gid, ::getegid());
+    if (!host) return Errno::overflow;
+    gid = *host;
+  }
+  if (c.valid & (kAttrUid | kAttrGid)) {
+    if (const int e = file.chown(uid, gid)) return host_errno(e);
+  }
+  // The host clears set-id bits at chown by its own rules: the mode is the guest's.
+  if ((c.valid & (kAttrMode | kAttrUid | kAttrGid)) && !inode.is_symlink()) {
+    if (const int e = file.chmod((c.valid & kAttrMode) ? c.mode : inode.mode)) return host_errno(e);
+  }
+  if (c.valid & (kAttrAtime | kAttrMtime)) {
+    const auto host_time = [](bool set, std::int64_t ns) {
+      const RealTime t = to_realtime(ns);
+      return set ? timespec{static_cast<time_t>(t.sec), static_cast<long>(t.nsec)} : timespec{0, UTIME_OMIT};
+    };
+    const timespec times[2] = {host_time(c.valid & kAttrAtime, c.atime_ns), host_time(c.valid & kAttrMtime, c.mtime_ns)};
+    if (const int e = file.set_times(times)) return host_errno(e);
+  }
+  setattr_copy(inode, c);
   return {};
 }
 

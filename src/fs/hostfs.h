@@ -12,6 +12,9 @@
 //
 // Ownership maps as a user namespace would: files of the host user running vmlab
 // belong to the guest user (1000), root's to root, anyone else's to nobody (65534).
+// chown maps back the same way; an id with no host counterpart is EOVERFLOW, as
+// through an idmapped mount. chmod, chown and utimensat change the host file (its
+// times become the guest's, on the realtime clock).
 // Inode numbers are the guest's own, given in the order files are first seen, and
 // times come from the virtual clock, so what the guest sees does not depend on the
 // host beyond the files' contents, sizes and modes. Changes made on the host while a
@@ -68,6 +71,8 @@ class HostFs : public FileSystem {
   Result<void> symlink(Inode& dir, const std::string& name, const std::string& target, const Caller& who) override;
   Result<void> unlink(Inode& dir, const std::string& name) override;
   Result<void> rmdir(Inode& dir, const std::string& name) override;
+  // chmod, chown and utimensat act on the host file, then on the inode.
+  Result<void> setattr(Inode& inode, const AttrChange& change) override;
 
  private:
   class HostFile;

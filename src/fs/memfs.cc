@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "fs/attr.h"
 #include "fs/file_time.h"
 #include "fs/page_cache.h"
 #include "mm/address_space.h"
@@ -187,6 +188,11 @@ Result<void> MemFs::rmdir(Inode& dir, const std::string& name) {
   dir.entries.erase(it);
   --dir.nlink;
   touch_dir(dir);
+  return {};
+}
+
+Result<void> MemFs::setattr(Inode& inode, const AttrChange& change) {
+  setattr_copy(inode, change);
   return {};
 }
 

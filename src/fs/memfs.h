@@ -55,6 +55,7 @@ class MemFs : public FileSystem {
   Result<void> symlink(Inode& dir, const std::string& name, const std::string& target, const Caller& who) override;
   Result<void> unlink(Inode& dir, const std::string& name) override;
   Result<void> rmdir(Inode& dir, const std::string& name) override;
+  Result<void> setattr(Inode& inode, const AttrChange& change) override;
 
  private:
   Result<std::pair<std::shared_ptr<Inode>, std::string>> parent_of(std::string_view path) const;

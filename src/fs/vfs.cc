@@ -154,6 +154,10 @@ Result<void> permission(const Inode& inode, const Mount& mount, int mask, const 
       (inode.type == InodeType::regular || inode.is_dir() || inode.is_symlink())) {
     return Errno::rofs;
   }
+  return generic_permission(inode, mask, who);
+}
+
+Result<void> generic_permission(const Inode& inode, int mask, const Caller& who) {
   if (who.uid == 0) {
     // CAP_DAC_OVERRIDE: all but executing a file that nobody may execute.
     if ((mask & kMayExec) && !inode.is_dir() && !(inode.mode & 0111)) return Errno::acces;

@@ -73,9 +73,11 @@ class Vfs {
 };
 
 // inode_permission(): EROFS for writing a file, directory or link on a read-only
-// mount (sb_permission()), then generic_permission()'s owner/group/other bits, which
-// root passes except for executing a file with no execute bit.
+// mount (sb_permission()), then generic_permission().
 Result<void> permission(const Inode& inode, const Mount& mount, int mask, const Caller& who);
+// generic_permission(): the owner/group/other bits, which root passes except for
+// executing a file with no execute bit.
+Result<void> generic_permission(const Inode& inode, int mask, const Caller& who);
 
 // check_sticky(): in a sticky directory only the file's owner, the directory's owner
 // or root may remove or rename an entry (EPERM).

@@ -5,14 +5,17 @@
 
 #include <cstdint>
 #include <functional>
+#include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "fs/file_time.h"
 #include "fs/memfs.h"
 #include "fs/vfs.h"
 #include "hw/mmu.h"
@@ -55,6 +58,8 @@ class Kernel {
   fs::MemFs& rootfs() { return rootfs_; }
   // The virtual time on the current CPU (hw::Clock).
   std::uint64_t now_ns() const { return sys_.clock().now(); }
+  // current_time(): the virtual time as an inode time (fs/file_time.h).
+  std::int64_t file_time_now() const { return static_cast<std::int64_t>(now_ns()); }
 
   // Tasks and processes (a process is a thread group: its pid is its leader's tid).
   // A task that has not been released yet, running or exited.
@@ -157,6 +162,28 @@ class Kernel {
   Result<std::vector<fs::DirEntry>> readdir(Task& t, int fd);
   Result<std::uint64_t> getdents64(Task& t, int fd, VirtAddr buf, std::uint64_t len);
 
+  // Attributes (attr_syscalls.cc): chmod, chown and utimensat with Linux's checks
+  // (fs/attr.h). `flags` may hold AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH (an empty
+  // `path` then names `dirfd` itself); others are EINVAL. A uid or gid of kNoId
+  // leaves it as it is.
+  Result<void> fchmodat(Task& t, int dirfd, std::string_view path, std::uint32_t mode, int flags);
+  Result<void> fchmod(Task& t, int fd, std::uint32_t mode);
+  Result<void> fchownat(Task& t, int dirfd, std::string_view path, std::uint32_t uid, std::uint32_t gid, int flags);
+  Result<void> fchown(Task& t, int fd, std::uint32_t uid, std::uint32_t gid);
+  // do_utimes(): `times` null sets both times to now; a tv_nsec of kUtimeNow or
+  // kUtimeOmit sets that time to now or leaves it. No `path` (a NULL name) names
+  // `dirfd` itself (futimens(), flags 0), or is EFAULT with AT_FDCWD. The syscall's
+  // "both omitted: nothing to do" comes before this (sys_utimensat()).
+  Result<void> utimensat(Task& t, int dirfd, std::optional<std::string_view> path,
+                         const std::array<fs::RealTime, 2>* times, int flags);
+
+  // What a path or descriptor names for the calls above: the inode and the mount it
+  // was reached through (null for a pipe).
+  struct FileRef {
+    std::shared_ptr<fs::Inode> inode;
+    std::shared_ptr<const fs::Mount> mount;
+  };
+
   // Mounts (mounts.cc): a host directory at a guest path (hostfs). The error is the
   // host's (ENOENT, ENOTDIR, EACCES) when the host directory cannot be used.
   Result<void> mount_host(const MountSpec& spec);
@@ -225,6 +252,9 @@ class Kernel {
   Result<std::shared_ptr<fs::OpenFile>> fd_file(Task& t, int fd);
   Result<std::shared_ptr<fs::Inode>> resolve(const Task& t, std::string_view path);
   Result<fs::WalkResult> walk_at(const Task& t, int dirfd, std::string_view path, unsigned flags);
+  // user_path_at() for the calls that take AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH.
+  Result<FileRef> user_path_at(Task& t, int dirfd, std::string_view path, int flags);
+  Result<FileRef> fd_ref(Task& t, int fd);
   void setup_mounts();
   // mmput(): a user lets go of an address space; the last one unmaps it all.
   void mmput(std::shared_ptr<mm::AddressSpace> mm);

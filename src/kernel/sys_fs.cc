@@ -1,7 +1,9 @@
 // File and path system calls (fs/stat.c, fs/namei.c, fs/open.c, fs/readdir.c,
 // fs/sync.c, fs/d_path.c): the argument checks and user-memory layouts around the
 // kernel's path entry points (struct stat and struct statx as riscv64 has them).
+#include <array>
 #include <cstring>
+#include <optional>
 
 #include "fs/file_time.h"
 #include "kernel/pipe.h"
@@ -15,6 +17,7 @@ namespace vmlab::kern {
 namespace {
 
 constexpr int kAtNoAutomount = 0x800;
+constexpr int kAtPathFlags = kAtSymlinkNofollow | kAtEmptyPath;  // chmod, chown, utimensat
 constexpr int kAtStatxSyncType = 0x6000;
 constexpr std::uint32_t kSIfifo = 0010000;
 
@@ -32,17 +35,21 @@ void put_time(std::uint8_t* b, std::size_t off, std::int64_t ns, bool nsec32) {
   else put64(b, off + 8, static_cast<std::uint64_t>(t.nsec));
 }
 
-// What fstat() says about a pipe end: a FIFO on pipefs, owned by the caller.
-FileStat pipe_stat(const PipeFile& f, const Task& p) {
+// What fstat() says about a pipe end: a FIFO on pipefs, its mode, owner and times
+// those of the pipe's inode.
+FileStat pipe_stat(const PipeFile& f) {
   const fs::Inode& i = *f.pipe->inode;
-  FileStat st{i.dev, i.ino, 0, 0, kSIfifo | 0600, 1, p.tg->uid, p.tg->gid, 0};
+  FileStat st{i.dev, i.ino, 0, 0, kSIfifo | i.mode, 1, i.uid, i.gid, 0};
   st.blksize = static_cast<std::uint32_t>(kPageSize);
+  st.atime_ns = i.atime_ns;
+  st.mtime_ns = i.mtime_ns;
+  st.ctime_ns = i.ctime_ns;
   return st;
 }
 
 Result<FileStat> stat_fd(SysCtx& c, int fd) {
   if (fd >= 0 && static_cast<std::size_t>(fd) < c.t.files->fds.size() && c.t.files->fds[static_cast<std::size_t>(fd)]) {
-    if (PipeFile* pf = as_pipe(*c.t.files->fds[static_cast<std::size_t>(fd)])) return pipe_stat(*pf, c.t);
+    if (PipeFile* pf = as_pipe(*c.t.files->fds[static_cast<std::size_t>(fd)])) return pipe_stat(*pf);
   }
   return c.k.fstat(c.t, fd);
 }
@@ -182,6 +189,60 @@ std::int64_t sys_fsync(SysCtx& c, const SysArgs& a) {
 }
 
 std::int64_t sys_fdatasync(SysCtx& c, const SysArgs& a) { return sys_fsync(c, a); }
+
+// do_fchmodat(): the flags, then the name (empty only with AT_EMPTY_PATH).
+std::int64_t sys_fchmodat2(SysCtx& c, const SysArgs& a) {
+  const int flags = as_int(a[3]);
+  if (flags & ~kAtPathFlags) return err(Errno::inval);
+  auto path = get_path(c.k, c.t, a[1]);
+  if (!path) return err(path.error());
+  return ret(c.k.fchmodat(c.t, as_int(a[0]), *path, static_cast<std::uint32_t>(a[2]), flags));
+}
+
+// The three-argument fchmodat() has no flags: whatever is in a3 is not read.
+std::int64_t sys_fchmodat(SysCtx& c, const SysArgs& a) {
+  SysArgs b = a;
+  b[3] = 0;
+  return sys_fchmodat2(c, b);
+}
+
+std::int64_t sys_fchmod(SysCtx& c, const SysArgs& a) {
+  return ret(c.k.fchmod(c.t, as_int(a[0]), static_cast<std::uint32_t>(a[1])));
+}
+
+std::int64_t sys_fchownat(SysCtx& c, const SysArgs& a) {
+  const int flags = as_int(a[4]);
+  if (flags & ~kAtPathFlags) return err(Errno::inval);
+  auto path = get_path(c.k, c.t, a[1]);
+  if (!path) return err(path.error());
+  return ret(c.k.fchownat(c.t, as_int(a[0]), *path, static_cast<std::uint32_t>(a[2]),
+                          static_cast<std::uint32_t>(a[3]), flags));
+}
+
+std::int64_t sys_fchown(SysCtx& c, const SysArgs& a) {
+  return ret(c.k.fchown(c.t, as_int(a[0]), static_cast<std::uint32_t>(a[1]), static_cast<std::uint32_t>(a[2])));
+}
+
+// SYSCALL_DEFINE4(utimensat): the times are read first (struct __kernel_timespec,
+// unchecked until vfs_utimes()); when both are UTIME_OMIT there is nothing to do and
+// the name is not even looked at.
+std::int64_t sys_utimensat(SysCtx& c, const SysArgs& a) {
+  std::array<fs::RealTime, 2> times;
+  if (a[2] != 0) {
+    auto raw = get_user<std::array<std::int64_t, 4>>(c.k, c.t, a[2]);
+    if (!raw) return err(raw.error());
+    times = {fs::RealTime{(*raw)[0], (*raw)[1]}, fs::RealTime{(*raw)[2], (*raw)[3]}};
+    if (times[0].nsec == kUtimeOmit && times[1].nsec == kUtimeOmit) return 0;
+  }
+  std::optional<std::string> path;
+  if (a[1] != 0) {
+    auto p = get_path(c.k, c.t, a[1]);
+    if (!p) return err(p.error());
+    path = std::move(*p);
+  }
+  return ret(c.k.utimensat(c.t, as_int(a[0]), path ? std::optional<std::string_view>(*path) : std::nullopt,
+                           a[2] != 0 ? &times : nullptr, as_int(a[3])));
+}
 
 std::int64_t sys_unlinkat(SysCtx& c, const SysArgs& a) {
   const int flags = as_int(a[2]);

@@ -105,6 +105,12 @@ VMLAB_SYS(symlinkat);
 VMLAB_SYS(getcwd);
 VMLAB_SYS(chdir);
 VMLAB_SYS(fchdir);
+VMLAB_SYS(fchmod);
+VMLAB_SYS(fchmodat);
+VMLAB_SYS(fchmodat2);
+VMLAB_SYS(fchown);
+VMLAB_SYS(fchownat);
+VMLAB_SYS(utimensat);
 
 // Memory (sys_mm.cc).
 VMLAB_SYS(brk);

@@ -4,6 +4,7 @@
 // one page cache per host file shared by every process and mount, and the sysroot.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <sstream>
 
 #include "api/machine_state.h"
+#include "fs/file_time.h"
 #include "unit/mm/test_util.h"
 #include "vmlab/fcntl.h"
 #include "vmlab/mman.h"
@@ -161,6 +163,45 @@ TEST_F(HostFsTest, WritableMountWritesThroughToTheHost) {
   ASSERT_TRUE(p.munmap(*a, 4096).ok());
   ASSERT_TRUE(p.unlink("/work/d/f").ok());
   EXPECT_FALSE(stdfs::exists(rw_ / "d" / "f"));
+  test::expect_consistent(m);
+}
+
+// chmod, chown and utimensat on a writable mount change the host file; ids map back
+// as they were mapped (an id with no host counterpart is EOVERFLOW); a read-only
+// mount is EROFS.
+TEST_F(HostFsTest, AttributesChangeTheHostFile) {
+  Machine m(cfg_);
+  Process p = m.spawn("t");
+  kern::Kernel& k = kernel(m);
+  kern::Task& t = proc(m, p);
+  ASSERT_TRUE(m.write_file("/work/f", "x"));
+  ASSERT_TRUE(k.fchmodat(t, kAtFdcwd, "/work/f", 04751, 0).ok());
+  struct stat host {};
+  ASSERT_EQ(::stat((rw_ / "f").c_str(), &host), 0);
+  EXPECT_EQ(host.st_mode & 07777, 04751u);
+  EXPECT_EQ(k.stat(t, "/work/f")->mode & 07777, 04751u);
+  // The owner's "chown to itself" clears S_ISUID, on the host too.
+  ASSERT_TRUE(k.fchownat(t, kAtFdcwd, "/work/f", 1000, 1000, 0).ok());
+  ASSERT_EQ(::stat((rw_ / "f").c_str(), &host), 0);
+  EXPECT_EQ(host.st_uid, ::geteuid());
+  EXPECT_EQ(host.st_mode & 07777, 0751u);
+  EXPECT_EQ(k.stat(t, "/work/f")->mode & 07777, 0751u);
+  t.tg->uid = 0;
+  EXPECT_EQ(k.fchownat(t, kAtFdcwd, "/work/f", 1234, kNoId, 0).error(), Errno::overflow);
+  t.tg->uid = 1000;
+  // The guest's times, on the realtime clock.
+  const std::array<fs::RealTime, 2> times{fs::RealTime{1000000000, 5}, fs::RealTime{1100000000, 6}};
+  ASSERT_TRUE(k.utimensat(t, kAtFdcwd, "/work/f", &times, 0).ok());
+  ASSERT_EQ(::stat((rw_ / "f").c_str(), &host), 0);
+  EXPECT_EQ(host.st_atim.tv_sec, 1000000000);
+  EXPECT_EQ(host.st_atim.tv_nsec, 5);
+  EXPECT_EQ(host.st_mtim.tv_sec, 1100000000);
+  EXPECT_EQ(host.st_mtim.tv_nsec, 6);
+  EXPECT_EQ(fs::to_realtime(k.stat(t, "/work/f")->mtime_ns).sec, 1100000000);
+  // Read-only.
+  EXPECT_EQ(k.fchmodat(t, kAtFdcwd, "/mnt/hello.txt", 0600, 0).error(), Errno::rofs);
+  EXPECT_EQ(k.fchownat(t, kAtFdcwd, "/mnt/hello.txt", kNoId, kNoId, 0).error(), Errno::rofs);
+  EXPECT_EQ(k.utimensat(t, kAtFdcwd, "/mnt/hello.txt", nullptr, 0).error(), Errno::rofs);
   test::expect_consistent(m);
 }
 
