@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -129,6 +130,14 @@ class HostFs::HostFile : public ExternalStore {
 
   std::uint64_t blocks() const override { return blocks_; }
 
+  // Runs `op` on an O_PATH descriptor of the file: 0, or the host's errno.
+  template <class Op>
+  int with_path_fd(Op op) const {
+    Fd fd(open_verified(O_PATH));
+    if (fd.fd < 0) return errno;
+    return op(fd.fd) == 0 ? 0 : errno;
+  }
+
   // Attribute changes on the host file, made through an O_PATH descriptor of it: a
   // file the host user may not read can still be changed, and a symbolic link is
   // changed itself, never followed. Each returns 0 or the host's errno.
@@ -147,13 +156,6 @@ class HostFs::HostFile : public ExternalStore {
   }
 
  private:
-  template <class Op>
-  int with_path_fd(Op op) const {
-    Fd fd(open_verified(O_PATH));
-    if (fd.fd < 0) return errno;
-    return op(fd.fd) == 0 ? 0 : errno;
-  }
-
   void refresh_blocks(int fd) {
     struct stat st {};
     if (::fstat(fd, &st) == 0) blocks_ = static_cast<std::uint64_t>(st.st_blocks);
@@ -324,6 +326,23 @@ Result<void> HostFs::rmdir(Inode& dir, const std::string& name) {
   }
   if (dir.nlink > 2) --dir.nlink;
   return {};
+}
+
+Result<StatFs> HostFs::statfs(const Inode& at) const {
+  const auto& file = static_cast<const HostFile&>(*at.external);
+  struct statfs host {};
+  if (const int e = file.with_path_fd([&host](int fd) { return ::fstatfs(fd, &host); })) return host_errno(e);
+  StatFs st;
+  st.type = static_cast<std::uint64_t>(host.f_type);
+  st.bsize = static_cast<std::uint64_t>(host.f_bsize);
+  st.blocks = host.f_blocks;
+  st.bfree = host.f_bfree;
+  st.bavail = host.f_bavail;
+  st.files = host.f_files;
+  st.ffree = host.f_ffree;
+  st.namelen = static_cast<std::uint64_t>(host.f_namelen);
+  st.frsize = static_cast<std::uint64_t>(host.f_frsize);
+  return st;
 }
 
 Result<void> HostFs::setattr(Inode& inode, const AttrChange& c) {

@@ -31,6 +31,7 @@
 
 #include "fs/filesystem.h"
 #include "fs/inode.h"
+#include "fs/statfs.h"
 #include "vmlab/result.h"
 
 namespace vmlab::fs {
@@ -71,6 +72,9 @@ class HostFs : public FileSystem {
   Result<void> symlink(Inode& dir, const std::string& name, const std::string& target, const Caller& who) override;
   Result<void> unlink(Inode& dir, const std::string& name) override;
   Result<void> rmdir(Inode& dir, const std::string& name) override;
+  // The host's statfs() of the filesystem holding `at`'s host file: its type, sizes
+  // and counts (the caller sets the fsid and flags, which are the guest mount's).
+  Result<StatFs> statfs(const Inode& at) const;
   // chmod, chown and utimensat act on the host file, then on the inode.
   Result<void> setattr(Inode& inode, const AttrChange& change) override;
 

@@ -20,12 +20,19 @@
 
 namespace vmlab::fs {
 
+// Mount flags beside read_only (MNT_NOSUID, MNT_NODEV, MNT_NOEXEC): what /proc/mounts
+// and statfs() report. Every mount is relatime (MNT_RELATIME, the default).
+inline constexpr unsigned kMntNosuid = 0x1;
+inline constexpr unsigned kMntNodev = 0x2;
+inline constexpr unsigned kMntNoexec = 0x4;
+
 struct Mount {
   std::string path;                 // the canonical guest path of the mount point
   std::shared_ptr<FileSystem> fs;
   std::shared_ptr<Inode> root;      // the mounted directory
   bool read_only = false;           // MNT_READONLY: writes are EROFS
   std::string source;               // the first field of /proc/mounts
+  unsigned flags = 0;               // kMnt*
   unsigned seq = 0;                 // mount order, the order /proc/mounts lists them in
 };
 

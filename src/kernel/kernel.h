@@ -17,6 +17,7 @@
 
 #include "fs/file_time.h"
 #include "fs/memfs.h"
+#include "fs/statfs.h"
 #include "fs/vfs.h"
 #include "hw/mmu.h"
 #include "kernel/clone_args.h"
@@ -184,6 +185,11 @@ class Kernel {
     std::shared_ptr<const fs::Mount> mount;
   };
 
+  // statfs() and fstatfs() (statfs.cc): what the filesystem holding the file says
+  // of itself, with the flags of the mount it was reached through.
+  Result<fs::StatFs> statfs(Task& t, std::string_view path);
+  Result<fs::StatFs> fstatfs(Task& t, int fd);
+
   // Mounts (mounts.cc): a host directory at a guest path (hostfs). The error is the
   // host's (ENOENT, ENOTDIR, EACCES) when the host directory cannot be used.
   Result<void> mount_host(const MountSpec& spec);
@@ -255,6 +261,9 @@ class Kernel {
   // user_path_at() for the calls that take AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH.
   Result<FileRef> user_path_at(Task& t, int dirfd, std::string_view path, int flags);
   Result<FileRef> fd_ref(Task& t, int fd);
+  // vfs_statfs(): the filesystem's answer and the mount's flags.
+  Result<fs::StatFs> vfs_statfs(const FileRef& f);
+  fs::StatFs memfs_statfs(const fs::MemFs& memfs);
   void setup_mounts();
   // mmput(): a user lets go of an address space; the last one unmaps it all.
   void mmput(std::shared_ptr<mm::AddressSpace> mm);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "fs/file_time.h"
+#include "fs/statfs.h"
 #include "kernel/pipe.h"
 #include "kernel/sys_handlers.h"
 #include "kernel/kernel.h"
@@ -93,6 +94,25 @@ std::int64_t put_statx(SysCtx& c, VirtAddr addr, const FileStat& st) {
   put32(b, 132, st.rdev & 0xff);
   put32(b, 136, static_cast<std::uint32_t>(st.dev >> 8));
   put32(b, 140, static_cast<std::uint32_t>(st.dev & 0xff));
+  return c.k.copy_to_user(c.t, addr, b) ? 0 : err(Errno::fault);
+}
+
+// do_statfs_native(): the asm-generic struct statfs of a 64-bit machine, 120 bytes,
+// every count a long.
+std::int64_t put_statfs(SysCtx& c, VirtAddr addr, const fs::StatFs& st) {
+  std::uint8_t b[120] = {};
+  put64(b, 0, st.type);
+  put64(b, 8, st.bsize);
+  put64(b, 16, st.blocks);
+  put64(b, 24, st.bfree);
+  put64(b, 32, st.bavail);
+  put64(b, 40, st.files);
+  put64(b, 48, st.ffree);
+  put32(b, 56, st.fsid[0]);
+  put32(b, 60, st.fsid[1]);
+  put64(b, 64, st.namelen);
+  put64(b, 72, st.frsize);
+  put64(b, 80, st.flags);
   return c.k.copy_to_user(c.t, addr, b) ? 0 : err(Errno::fault);
 }
 
@@ -189,6 +209,20 @@ std::int64_t sys_fsync(SysCtx& c, const SysArgs& a) {
 }
 
 std::int64_t sys_fdatasync(SysCtx& c, const SysArgs& a) { return sys_fsync(c, a); }
+
+std::int64_t sys_statfs(SysCtx& c, const SysArgs& a) {
+  auto path = get_path(c.k, c.t, a[0]);
+  if (!path) return err(path.error());
+  auto st = c.k.statfs(c.t, *path);
+  if (!st) return err(st.error());
+  return put_statfs(c, a[1], *st);
+}
+
+std::int64_t sys_fstatfs(SysCtx& c, const SysArgs& a) {
+  auto st = c.k.fstatfs(c.t, as_int(a[0]));
+  if (!st) return err(st.error());
+  return put_statfs(c, a[1], *st);
+}
 
 // do_fchmodat(): the flags, then the name (empty only with AT_EMPTY_PATH).
 std::int64_t sys_fchmodat2(SysCtx& c, const SysArgs& a) {

@@ -111,6 +111,8 @@ VMLAB_SYS(fchmodat2);
 VMLAB_SYS(fchown);
 VMLAB_SYS(fchownat);
 VMLAB_SYS(utimensat);
+VMLAB_SYS(statfs);
+VMLAB_SYS(fstatfs);
 
 // Memory (sys_mm.cc).
 VMLAB_SYS(brk);

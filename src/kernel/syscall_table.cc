@@ -122,7 +122,7 @@ constexpr Handler kHandlers[] = {
     {78, sys_readlinkat}, {48, sys_faccessat}, {439, sys_faccessat2}, {46, sys_ftruncate},
     {82, sys_fsync}, {83, sys_fdatasync}, {35, sys_unlinkat}, {34, sys_mkdirat}, {36, sys_symlinkat}, {17, sys_getcwd},
     {49, sys_chdir}, {50, sys_fchdir}, {52, sys_fchmod}, {53, sys_fchmodat}, {452, sys_fchmodat2},
-    {55, sys_fchown}, {54, sys_fchownat}, {88, sys_utimensat},
+    {55, sys_fchown}, {54, sys_fchownat}, {88, sys_utimensat}, {43, sys_statfs}, {44, sys_fstatfs},
     // Memory.
     {214, sys_brk}, {222, sys_mmap}, {215, sys_munmap}, {226, sys_mprotect}, {216, sys_mremap},
     {233, sys_madvise}, {227, sys_msync}, {232, sys_mincore},

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -203,6 +204,28 @@ TEST_F(HostFsTest, AttributesChangeTheHostFile) {
   EXPECT_EQ(k.fchownat(t, kAtFdcwd, "/mnt/hello.txt", kNoId, kNoId, 0).error(), Errno::rofs);
   EXPECT_EQ(k.utimensat(t, kAtFdcwd, "/mnt/hello.txt", nullptr, 0).error(), Errno::rofs);
   test::expect_consistent(m);
+}
+
+// statfs() of a hostfs mount: the host filesystem's type and sizes, the guest
+// mount's flags and device.
+TEST_F(HostFsTest, StatfsIsTheHostsWithTheGuestMountsFlags) {
+  Machine m(cfg_);
+  Process p = m.spawn("t");
+  kern::Kernel& k = kernel(m);
+  struct statfs host {};
+  ASSERT_EQ(::statfs(rw_.c_str(), &host), 0);
+  auto rw = k.statfs(proc(m, p), "/work");
+  ASSERT_TRUE(rw.ok());
+  EXPECT_EQ(rw->type, static_cast<std::uint64_t>(host.f_type));
+  EXPECT_EQ(rw->bsize, static_cast<std::uint64_t>(host.f_bsize));
+  EXPECT_EQ(rw->blocks, host.f_blocks);
+  EXPECT_EQ(rw->files, host.f_files);
+  EXPECT_EQ(rw->namelen, static_cast<std::uint64_t>(host.f_namelen));
+  EXPECT_EQ(rw->flags, 0x1020u);
+  EXPECT_EQ(rw->fsid[0], k.stat(proc(m, p), "/work")->dev);
+  auto ro = k.statfs(proc(m, p), "/mnt/hello.txt");
+  ASSERT_TRUE(ro.ok());
+  EXPECT_EQ(ro->flags, 0x1021u);  // ST_RDONLY
 }
 
 TEST_F(HostFsTest, OneInodeAndOnePageCachePerHostFile) {
