@@ -17,6 +17,11 @@ inline constexpr int kAtRemovedir = 0x200;  // unlinkat()
 inline constexpr int kAtSymlinkFollow = 0x400;
 inline constexpr int kAtEmptyPath = 0x1000;
 
+// renameat2() flags.
+inline constexpr unsigned kRenameNoreplace = 1;
+inline constexpr unsigned kRenameExchange = 2;
+inline constexpr unsigned kRenameWhiteout = 4;
+
 // access() modes.
 inline constexpr int kFOk = 0;
 inline constexpr int kXOk = 1;

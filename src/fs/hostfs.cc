@@ -15,6 +15,9 @@
 
 #include "fs/attr.h"
 #include "fs/file_time.h"
+#include "fs/path.h"
+#include "fs/rename.h"
+#include "vmlab/fcntl.h"
 
 namespace vmlab::fs {
 
@@ -81,6 +84,8 @@ class HostFs::HostFile : public ExternalStore {
       : path_(std::move(path)), dev_(dev), ino_(ino), blocks_(blocks) {}
 
   const std::string& path() const { return path_; }
+  // A rename moved the file (or a directory above it).
+  void set_path(std::string path) { path_ = std::move(path); }
 
   // open(O_NOFOLLOW), kept only if it is the same host file; -1 otherwise.
   int open_verified(int flags) const {
@@ -325,6 +330,47 @@ Result<void> HostFs::rmdir(Inode& dir, const std::string& name) {
     table_->numbers.erase(id);
   }
   if (dir.nlink > 2) --dir.nlink;
+  return {};
+}
+
+Result<void> HostFs::rename(Inode& old_dir, const std::string& old_name, Inode& new_dir, const std::string& new_name,
+                            unsigned flags, const Caller&) {
+  if (new_name.size() > kNameMax) return Errno::nametoolong;
+  Fd ofd(open_dir(old_dir));
+  if (ofd.fd < 0) return host_errno(errno);
+  Fd nfd(open_dir(new_dir));
+  if (nfd.fd < 0) return host_errno(errno);
+  struct stat src {}, dst {};
+  if (::fstatat(ofd.fd, old_name.c_str(), &src, AT_SYMLINK_NOFOLLOW) != 0) return host_errno(errno);
+  const bool replaces = ::fstatat(nfd.fd, new_name.c_str(), &dst, AT_SYMLINK_NOFOLLOW) == 0;
+  // The host's renameat2() makes the whiteout of RENAME_WHITEOUT, which the guest
+  // does not see: a device is not a type hostfs shows.
+  if (::renameat2(ofd.fd, old_name.c_str(), nfd.fd, new_name.c_str(), flags) != 0) return host_errno(errno);
+
+  const bool exchange = flags & kRenameExchange;
+  const auto cached = [this](const struct stat& st) -> std::shared_ptr<Inode> {
+    auto it = table_->inodes.find(HostId{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)});
+    return it == table_->inodes.end() ? nullptr : it->second;
+  };
+  const std::shared_ptr<Inode> source = cached(src);
+  const std::shared_ptr<Inode> target = replaces ? cached(dst) : nullptr;
+  // Every cached host file at or below a moved name has a new host path.
+  const PathMove move{static_cast<const HostFile&>(*old_dir.external).path() + "/" + old_name,
+                      static_cast<const HostFile&>(*new_dir.external).path() + "/" + new_name, exchange};
+  for (auto& [id, inode] : table_->inodes) {
+    auto& file = static_cast<HostFile&>(*inode->external);
+    if (inode == target && !exchange) continue;  // replaced: its name is gone
+    if (auto moved = move.apply(file.path())) file.set_path(std::move(*moved));
+  }
+  if (source) {  // always: the walk that found the old name made its inode
+    account_rename(old_dir, new_dir, *source, target.get(), exchange, now_ ? static_cast<std::int64_t>(now_()) : 0);
+  }
+  // A replaced file with no name left is forgotten, as unlink() forgets it.
+  if (target && !exchange && target->nlink == 0) {
+    const HostId id{static_cast<std::uint64_t>(dst.st_dev), static_cast<std::uint64_t>(dst.st_ino)};
+    table_->inodes.erase(id);
+    table_->numbers.erase(id);
+  }
   return {};
 }
 

@@ -72,6 +72,9 @@ class HostFs : public FileSystem {
   Result<void> symlink(Inode& dir, const std::string& name, const std::string& target, const Caller& who) override;
   Result<void> unlink(Inode& dir, const std::string& name) override;
   Result<void> rmdir(Inode& dir, const std::string& name) override;
+  // renameat2() of the host files, then of every cached host path below them.
+  Result<void> rename(Inode& old_dir, const std::string& old_name, Inode& new_dir, const std::string& new_name,
+                      unsigned flags, const Caller& who) override;
   // The host's statfs() of the filesystem holding `at`'s host file: its type, sizes
   // and counts (the caller sets the fsid and flags, which are the guest mount's).
   Result<StatFs> statfs(const Inode& at) const;

@@ -6,10 +6,12 @@
 #include "fs/attr.h"
 #include "fs/file_time.h"
 #include "fs/page_cache.h"
+#include "fs/rename.h"
 #include "mm/address_space.h"
 #include "mm/memory_system.h"
 #include "mm/vma.h"
 #include "mm/vma_ops.h"
+#include "vmlab/fcntl.h"
 
 namespace vmlab::fs {
 
@@ -188,6 +190,34 @@ Result<void> MemFs::rmdir(Inode& dir, const std::string& name) {
   dir.entries.erase(it);
   --dir.nlink;
   touch_dir(dir);
+  return {};
+}
+
+Result<void> MemFs::rename(Inode& old_dir, const std::string& old_name, Inode& new_dir, const std::string& new_name,
+                           unsigned flags, const Caller& who) {
+  if (new_name.size() > kNameMax) return Errno::nametoolong;
+  auto from = old_dir.entries.find(old_name);
+  if (from == old_dir.entries.end()) return Errno::noent;
+  const std::shared_ptr<Inode> source = from->second;
+  auto to = new_dir.entries.find(new_name);
+  const std::shared_ptr<Inode> target = to == new_dir.entries.end() ? nullptr : to->second;
+  const bool exchange = flags & kRenameExchange;
+  // ext4_rename(): a directory replaces only an empty one.
+  if (!exchange && target && target->is_dir() && !target->entries.empty()) return Errno::notempty;
+  if (exchange) {
+    from->second = target;
+    to->second = source;
+  } else {
+    old_dir.entries.erase(from);
+    new_dir.entries[new_name] = source;  // the target, if any, lives on while it is used
+    if (flags & kRenameWhiteout) {
+      // A character device 0:0 with no permissions (WHITEOUT_DEV, WHITEOUT_MODE).
+      auto whiteout = new_inode(InodeType::char_device, who);
+      whiteout->mode = 0;
+      old_dir.entries.emplace(old_name, std::move(whiteout));
+    }
+  }
+  account_rename(old_dir, new_dir, *source, target.get(), exchange, now());
   return {};
 }
 

@@ -64,6 +64,8 @@ class MemFs : public FileSystem {
   Result<void> unlink(Inode& dir, const std::string& name) override;
   Result<void> rmdir(Inode& dir, const std::string& name) override;
   Result<void> setattr(Inode& inode, const AttrChange& change) override;
+  Result<void> rename(Inode& old_dir, const std::string& old_name, Inode& new_dir, const std::string& new_name,
+                      unsigned flags, const Caller& who) override;
 
  private:
   Result<std::pair<std::shared_ptr<Inode>, std::string>> parent_of(std::string_view path) const;

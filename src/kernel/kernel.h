@@ -185,6 +185,20 @@ class Kernel {
     std::shared_ptr<const fs::Mount> mount;
   };
 
+  // renameat2() (rename.cc): `flags` kRenameNoreplace, kRenameExchange or
+  // kRenameWhiteout (vmlab/fcntl.h), with Linux's checks and errno values in Linux's
+  // order; what moved keeps its inode, so open and mapped files stay as they were,
+  // and every path naming it follows it.
+  Result<void> renameat2(Task& t, int olddirfd, std::string_view oldpath, int newdirfd, std::string_view newpath,
+                         unsigned flags);
+  // The flags renameat2() takes; EINVAL for others and for EXCHANGE with NOREPLACE or
+  // WHITEOUT, before anything else.
+  static Result<void> check_rename_flags(unsigned flags);
+  // filename_parentat(): walks `path` to the directory that holds (or would hold) its
+  // last component; the errors of that walk. rename(2) makes it for the old name
+  // before it reads the new one.
+  Result<void> lookup_parent(Task& t, int dirfd, std::string_view path);
+
   // statfs() and fstatfs() (statfs.cc): what the filesystem holding the file says
   // of itself, with the flags of the mount it was reached through.
   Result<fs::StatFs> statfs(Task& t, std::string_view path);
@@ -261,6 +275,9 @@ class Kernel {
   // user_path_at() for the calls that take AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH.
   Result<FileRef> user_path_at(Task& t, int dirfd, std::string_view path, int flags);
   Result<FileRef> fd_ref(Task& t, int fd);
+  // After a rename: the working directories, open and mapped files and executables
+  // named at or below what moved follow it.
+  void follow_rename(const fs::PathMove& move);
   // vfs_statfs(): the filesystem's answer and the mount's flags.
   Result<fs::StatFs> vfs_statfs(const FileRef& f);
   fs::StatFs memfs_statfs(const fs::MemFs& memfs);

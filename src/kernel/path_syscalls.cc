@@ -106,16 +106,10 @@ Result<void> Kernel::unlinkat(Task& p, int dirfd, std::string_view path, int fla
   if (w->path == "/") return rmdir ? Errno::busy : Errno::isdir;
   if (w->dir_mount->read_only) return Errno::rofs;
   if (!w->inode) return Errno::noent;
-  // may_delete(): write and search permission on the directory, the sticky bit.
-  const fs::Caller who = p.caller();
-  if (auto r = fs::permission(*w->dir, *w->dir_mount, fs::kMayWrite | fs::kMayExec, who); !r) return r.error();
-  if (fs::sticky_forbids(*w->dir, *w->inode, who)) return Errno::perm;
-  if (rmdir) {
-    if (!w->inode->is_dir()) return Errno::notdir;
-    if (w->mount_root) return Errno::busy;  // a mount point
-    return w->dir_mount->fs->rmdir(*w->dir, w->name);
+  if (auto r = fs::may_delete(*w->dir, *w->dir_mount, *w->inode, w->mount_root, rmdir, p.caller()); !r) {
+    return r.error();
   }
-  if (w->inode->is_dir()) return Errno::isdir;
+  if (rmdir) return w->dir_mount->fs->rmdir(*w->dir, w->name);
   return w->dir_mount->fs->unlink(*w->dir, w->name);  // evicted when its last user lets go
 }
 

@@ -278,6 +278,20 @@ std::int64_t sys_utimensat(SysCtx& c, const SysArgs& a) {
                            a[2] != 0 ? &times : nullptr, as_int(a[3])));
 }
 
+// do_renameat2(): the flags, then the old name and its directory, then the new name.
+std::int64_t sys_renameat2(SysCtx& c, const SysArgs& a) {
+  const auto flags = static_cast<unsigned>(a[4]);
+  if (auto r = Kernel::check_rename_flags(flags); !r) return err(r.error());
+  auto from = get_path(c.k, c.t, a[1]);
+  if (!from) return err(from.error());
+  auto to = get_path(c.k, c.t, a[3]);
+  if (!to) {
+    if (auto r = c.k.lookup_parent(c.t, as_int(a[0]), *from); !r) return err(r.error());
+    return err(to.error());
+  }
+  return ret(c.k.renameat2(c.t, as_int(a[0]), *from, as_int(a[2]), *to, flags));
+}
+
 std::int64_t sys_unlinkat(SysCtx& c, const SysArgs& a) {
   const int flags = as_int(a[2]);
   if (flags & ~kAtRemovedir) return err(Errno::inval);

@@ -113,6 +113,7 @@ VMLAB_SYS(fchownat);
 VMLAB_SYS(utimensat);
 VMLAB_SYS(statfs);
 VMLAB_SYS(fstatfs);
+VMLAB_SYS(renameat2);
 
 // Memory (sys_mm.cc).
 VMLAB_SYS(brk);

@@ -228,6 +228,34 @@ TEST_F(HostFsTest, StatfsIsTheHostsWithTheGuestMountsFlags) {
   EXPECT_EQ(ro->flags, 0x1021u);  // ST_RDONLY
 }
 
+// rename on a writable mount renames the host files; what hostfs has cached below a
+// renamed directory is found under its new name; a replaced file is forgotten.
+TEST_F(HostFsTest, RenameMovesTheHostFiles) {
+  Machine m(cfg_);
+  Process p = m.spawn("t");
+  kern::Kernel& k = kernel(m);
+  kern::Task& t = proc(m, p);
+  ASSERT_TRUE(p.mkdir("/work/d").ok());
+  ASSERT_TRUE(m.write_file("/work/d/f", "eff"));
+  ASSERT_TRUE(m.write_file("/work/g", "gee"));
+  ASSERT_EQ(*m.read_file("/work/d/f"), "eff");  // cached under its host path
+  const auto ino = k.stat(t, "/work/d/f")->ino;
+  ASSERT_TRUE(k.renameat2(t, kAtFdcwd, "/work/d", kAtFdcwd, "/work/e", 0).ok());
+  EXPECT_TRUE(stdfs::exists(rw_ / "e" / "f"));
+  EXPECT_FALSE(stdfs::exists(rw_ / "d"));
+  EXPECT_EQ(k.stat(t, "/work/e/f")->ino, ino);
+  ASSERT_TRUE(k.renameat2(t, kAtFdcwd, "/work/e/f", kAtFdcwd, "/work/e/f2", 0).ok());
+  EXPECT_EQ(slurp(rw_ / "e" / "f2"), "eff");
+  // Replacing: the host file goes, the guest's inode of it with it.
+  ASSERT_TRUE(k.renameat2(t, kAtFdcwd, "/work/g", kAtFdcwd, "/work/e/f2", 0).ok());
+  EXPECT_EQ(slurp(rw_ / "e" / "f2"), "gee");
+  EXPECT_EQ(*m.read_file("/work/e/f2"), "gee");
+  EXPECT_EQ(k.renameat2(t, kAtFdcwd, "/work/e/f2", kAtFdcwd, "/work/e/x", kRenameExchange).error(), Errno::noent);
+  EXPECT_EQ(k.renameat2(t, kAtFdcwd, "/mnt/hello.txt", kAtFdcwd, "/mnt/x", 0).error(), Errno::rofs);
+  EXPECT_EQ(k.renameat2(t, kAtFdcwd, "/work/e/f2", kAtFdcwd, "/mnt/x", 0).error(), Errno::xdev);
+  test::expect_consistent(m);
+}
+
 TEST_F(HostFsTest, OneInodeAndOnePageCachePerHostFile) {
   Machine m(cfg_);
   Process a = m.spawn("a");
