@@ -3,9 +3,9 @@
 // so a behaviour is written once. Every entry point acts for a task (current).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
-#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -163,6 +163,13 @@ class Kernel {
   Result<std::vector<fs::DirEntry>> readdir(Task& t, int fd);
   Result<std::uint64_t> getdents64(Task& t, int fd, VirtAddr buf, std::uint64_t len);
 
+  // What a path or descriptor names for the calls below: the inode and the mount it
+  // was reached through (null for a pipe).
+  struct FileRef {
+    std::shared_ptr<fs::Inode> inode;
+    std::shared_ptr<const fs::Mount> mount;
+  };
+
   // Attributes (attr_syscalls.cc): chmod, chown and utimensat with Linux's checks
   // (fs/attr.h). `flags` may hold AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH (an empty
   // `path` then names `dirfd` itself); others are EINVAL. A uid or gid of kNoId
@@ -177,13 +184,6 @@ class Kernel {
   // "both omitted: nothing to do" comes before this (sys_utimensat()).
   Result<void> utimensat(Task& t, int dirfd, std::optional<std::string_view> path,
                          const std::array<fs::RealTime, 2>* times, int flags);
-
-  // What a path or descriptor names for the calls above: the inode and the mount it
-  // was reached through (null for a pipe).
-  struct FileRef {
-    std::shared_ptr<fs::Inode> inode;
-    std::shared_ptr<const fs::Mount> mount;
-  };
 
   // renameat2() (rename.cc): `flags` kRenameNoreplace, kRenameExchange or
   // kRenameWhiteout (vmlab/fcntl.h), with Linux's checks and errno values in Linux's
