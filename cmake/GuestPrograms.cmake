@@ -7,10 +7,11 @@ set(VMLAB_GUEST_DIR ${CMAKE_BINARY_DIR}/guest CACHE INTERNAL "where guest progra
 set(VMLAB_RISCV_SYSROOT /usr/riscv64-linux-gnu CACHE PATH "the riscv64 sysroot mounted read-only in the guest")
 add_custom_target(guest_programs ALL)
 
-# vmlab_guest_program(NAME SOURCES... [STATIC] [NOSTDLIB] [DIR subdir] [CFLAGS flags...])
-# builds ${VMLAB_GUEST_DIR}/<subdir or bin>/NAME. Sources are relative to the caller.
+# vmlab_guest_program(NAME SOURCES... [STATIC] [NOSTDLIB] [DIR subdir] [CFLAGS flags...] [HEADERS h...])
+# builds ${VMLAB_GUEST_DIR}/<subdir or bin>/NAME. Sources (and the headers they include,
+# which rebuild it when they change) are relative to the caller.
 function(vmlab_guest_program name)
-  cmake_parse_arguments(G "STATIC;NOSTDLIB" "DIR" "CFLAGS" ${ARGN})
+  cmake_parse_arguments(G "STATIC;NOSTDLIB" "DIR" "CFLAGS;HEADERS" ${ARGN})
   if(NOT G_DIR)
     set(G_DIR bin)
   endif()
@@ -18,6 +19,10 @@ function(vmlab_guest_program name)
   set(srcs)
   foreach(s ${G_UNPARSED_ARGUMENTS})
     list(APPEND srcs ${CMAKE_CURRENT_SOURCE_DIR}/${s})
+  endforeach()
+  set(headers)
+  foreach(h ${G_HEADERS})
+    list(APPEND headers ${CMAKE_CURRENT_SOURCE_DIR}/${h})
   endforeach()
   set(flags -O2 -g0 -Wall -Wextra -march=rv64gc -mabi=lp64d)
   if(G_STATIC)
@@ -30,7 +35,7 @@ function(vmlab_guest_program name)
     OUTPUT ${out}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${VMLAB_GUEST_DIR}/${G_DIR}
     COMMAND ${VMLAB_RISCV_CC} ${flags} ${G_CFLAGS} -o ${out} ${srcs}
-    DEPENDS ${srcs}
+    DEPENDS ${srcs} ${headers}
     COMMENT "riscv64 guest program ${G_DIR}/${name}"
     VERBATIM)
   string(REPLACE "/" "_" tgt guest_${G_DIR}_${name})

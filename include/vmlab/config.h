@@ -66,6 +66,12 @@ struct MachineConfig {
   std::uint64_t stack_rlimit = 8 * MiB;   // process.stack_rlimit (RLIMIT_STACK)
   std::uint64_t data_rlimit = ~0ULL;      // process.data_rlimit (RLIMIT_DATA, unlimited)
 
+  // [fs]
+  // The size of the root filesystem's disk (memfs, an ext4 whose disk is host memory):
+  // what statfs() reports for "/" (f_blocks, and f_files at one inode per 16 KiB, as
+  // mke2fs makes them). Writes are not refused when it is full.
+  std::uint64_t root_fs_bytes = 8 * GiB;  // fs.root_size
+
   // [layout]
   Layout layout = Layout::x86_64;  // layout.arch: "x86_64" or "riscv64"
   bool aslr = false;               // layout.aslr

@@ -17,6 +17,11 @@ inline constexpr int kAtRemovedir = 0x200;  // unlinkat()
 inline constexpr int kAtSymlinkFollow = 0x400;
 inline constexpr int kAtEmptyPath = 0x1000;
 
+// renameat2() flags.
+inline constexpr unsigned kRenameNoreplace = 1;
+inline constexpr unsigned kRenameExchange = 2;
+inline constexpr unsigned kRenameWhiteout = 4;
+
 // access() modes.
 inline constexpr int kFOk = 0;
 inline constexpr int kXOk = 1;
@@ -29,6 +34,18 @@ inline constexpr std::uint32_t kSIflnk = 0120000;
 inline constexpr std::uint32_t kSIfreg = 0100000;
 inline constexpr std::uint32_t kSIfdir = 0040000;
 inline constexpr std::uint32_t kSIfchr = 0020000;
+inline constexpr std::uint32_t kSIsuid = 04000;
+inline constexpr std::uint32_t kSIsgid = 02000;
+inline constexpr std::uint32_t kSIsvtx = 01000;
+inline constexpr std::uint32_t kSIxgrp = 00010;
+inline constexpr std::uint32_t kSIallugo = 07777;  // S_IALLUGO: the bits chmod sets
+
+// chown(): an id of -1 leaves the owner or group as it is.
+inline constexpr std::uint32_t kNoId = 0xffffffff;
+
+// utimensat(): a tv_nsec that asks for the current time, or leaves the time alone.
+inline constexpr std::int64_t kUtimeNow = (1 << 30) - 1;
+inline constexpr std::int64_t kUtimeOmit = (1 << 30) - 2;
 
 // The /dev character devices (their Linux device numbers, major << 8 | minor).
 inline constexpr std::uint32_t kDevNullRdev = (1 << 8) | 3;

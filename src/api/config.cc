@@ -99,6 +99,7 @@ const Key kKeys[] = {
     {"vm.read_ahead_kb", Kind::Int, FIELD(read_ahead_kb)},
     {"process.stack_rlimit", Kind::Limit, FIELD(stack_rlimit), 128 * KiB},
     {"process.data_rlimit", Kind::Limit, FIELD(data_rlimit)},
+    {"fs.root_size", Kind::Size, FIELD(root_fs_bytes), 1 * MiB, TiB, page_multiple},
     {"layout.arch", Kind::Arch, FIELD(layout)},
     {"layout.aslr", Kind::Bool, FIELD(aslr)},
     {"layout.seed", Kind::Int, FIELD(seed)},

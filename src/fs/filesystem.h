@@ -16,6 +16,8 @@
 
 namespace vmlab::fs {
 
+struct AttrChange;
+
 // Who is asking: the credentials permission checks use, and the process and thread
 // /proc/self and /proc/thread-self name.
 struct Caller {
@@ -89,6 +91,21 @@ class FileSystem {
   }
   virtual Result<void> unlink(Inode& /*dir*/, const std::string& /*name*/) { return Errno::perm; }
   virtual Result<void> rmdir(Inode& /*dir*/, const std::string& /*name*/) { return Errno::perm; }
+
+  // rename(2): moves `old_name` of `old_dir` to `new_name` of `new_dir`, both on this
+  // filesystem, once the VFS has checked the names, the permissions and the types
+  // (Kernel::renameat2()). `flags`: kRenameNoreplace, kRenameExchange (the two
+  // swap), kRenameWhiteout (a whiteout, `who`'s, takes the old name). A directory
+  // replaces only an empty one (ENOTEMPTY).
+  virtual Result<void> rename(Inode& /*old_dir*/, const std::string& /*old_name*/, Inode& /*new_dir*/,
+                              const std::string& /*new_name*/, unsigned /*flags*/, const Caller& /*who*/) {
+    return Errno::perm;
+  }
+
+  // Applies an attribute change notify_change() has checked (fs/attr.h): memfs keeps
+  // it in the inode, hostfs makes it on the host file too. procfs, which makes its
+  // inodes afresh at each lookup, keeps none and refuses (EPERM).
+  virtual Result<void> setattr(Inode& /*inode*/, const AttrChange& /*change*/) { return Errno::perm; }
 };
 
 }  // namespace vmlab::fs

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,13 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+
+#include "fs/attr.h"
+#include "fs/file_time.h"
+#include "fs/path.h"
+#include "fs/rename.h"
+#include "vmlab/fcntl.h"
 
 namespace vmlab::fs {
 
@@ -29,6 +37,11 @@ Errno host_errno(int e) {
     case ENOSPC: return Errno::nospc;
     case ELOOP: return Errno::loop;
     case EBUSY: return Errno::busy;
+    case EINVAL: return Errno::inval;
+    case EXDEV: return Errno::xdev;
+    case EMLINK: return Errno::mlink;
+    case EOVERFLOW: return Errno::overflow;
+    case EOPNOTSUPP: return Errno::opnotsupp;
     default: return Errno::io;
   }
 }
@@ -38,6 +51,14 @@ std::uint32_t map_id(std::uint32_t host_id, std::uint32_t host_self) {
   if (host_id == host_self) return kGuestUser;
   if (host_id == 0) return 0;
   return kNobody;
+}
+
+// The host id behind guest id `id`, where map_id() has an inverse: the guest user is
+// the host user running vmlab, and root is root unless that user is root.
+std::optional<std::uint32_t> unmap_id(std::uint32_t id, std::uint32_t host_self) {
+  if (id == kGuestUser) return host_self;
+  if (id == 0 && host_self != 0) return 0u;
+  return std::nullopt;
 }
 
 bool shown(mode_t m) { return S_ISREG(m) || S_ISDIR(m) || S_ISLNK(m); }
@@ -63,6 +84,8 @@ class HostFs::HostFile : public ExternalStore {
       : path_(std::move(path)), dev_(dev), ino_(ino), blocks_(blocks) {}
 
   const std::string& path() const { return path_; }
+  // A rename moved the file (or a directory above it).
+  void set_path(std::string path) { path_ = std::move(path); }
 
   // open(O_NOFOLLOW), kept only if it is the same host file; -1 otherwise.
   int open_verified(int flags) const {
@@ -111,6 +134,31 @@ class HostFs::HostFile : public ExternalStore {
   }
 
   std::uint64_t blocks() const override { return blocks_; }
+
+  // Runs `op` on an O_PATH descriptor of the file: 0, or the host's errno.
+  template <class Op>
+  int with_path_fd(Op op) const {
+    Fd fd(open_verified(O_PATH));
+    if (fd.fd < 0) return errno;
+    return op(fd.fd) == 0 ? 0 : errno;
+  }
+
+  // Attribute changes on the host file, made through an O_PATH descriptor of it: a
+  // file the host user may not read can still be changed, and a symbolic link is
+  // changed itself, never followed. Each returns 0 or the host's errno.
+  int chown(uid_t uid, gid_t gid) const {  // -1: unchanged
+    return with_path_fd([&](int fd) { return ::fchownat(fd, "", uid, gid, AT_EMPTY_PATH); });
+  }
+  int chmod(std::uint32_t mode) const {
+    // fchmod() refuses an O_PATH descriptor; its /proc/self/fd link names the file.
+    return with_path_fd([&](int fd) {
+      const std::string link = "/proc/self/fd/" + std::to_string(fd);
+      return ::chmod(link.c_str(), static_cast<mode_t>(mode));
+    });
+  }
+  int set_times(const struct timespec times[2]) const {
+    return with_path_fd([&](int fd) { return ::utimensat(fd, "", times, AT_EMPTY_PATH); });
+  }
 
  private:
   void refresh_blocks(int fd) {
@@ -167,7 +215,7 @@ Result<std::shared_ptr<Inode>> HostFs::inode_for(int dirfd, const std::string& n
   inode->size = static_cast<std::uint64_t>(st.st_size);
   inode->uid = map_id(st.st_uid, ::geteuid());
   inode->gid = map_id(st.st_gid, ::getegid());
-  inode->atime_ns = inode->mtime_ns = inode->ctime_ns = now_ ? now_() : 0;
+  inode->atime_ns = inode->mtime_ns = inode->ctime_ns = now_ ? static_cast<std::int64_t>(now_()) : 0;
   if (type == InodeType::symlink) {
     std::string target(PATH_MAX, '\0');
     const ssize_t n = dirfd >= 0 ? ::readlinkat(dirfd, name.c_str(), target.data(), target.size())
@@ -282,6 +330,99 @@ Result<void> HostFs::rmdir(Inode& dir, const std::string& name) {
     table_->numbers.erase(id);
   }
   if (dir.nlink > 2) --dir.nlink;
+  return {};
+}
+
+Result<void> HostFs::rename(Inode& old_dir, const std::string& old_name, Inode& new_dir, const std::string& new_name,
+                            unsigned flags, const Caller&) {
+  if (new_name.size() > kNameMax) return Errno::nametoolong;
+  Fd ofd(open_dir(old_dir));
+  if (ofd.fd < 0) return host_errno(errno);
+  Fd nfd(open_dir(new_dir));
+  if (nfd.fd < 0) return host_errno(errno);
+  struct stat src {}, dst {};
+  if (::fstatat(ofd.fd, old_name.c_str(), &src, AT_SYMLINK_NOFOLLOW) != 0) return host_errno(errno);
+  const bool replaces = ::fstatat(nfd.fd, new_name.c_str(), &dst, AT_SYMLINK_NOFOLLOW) == 0;
+  // The host's renameat2() makes the whiteout of RENAME_WHITEOUT, which the guest
+  // does not see: a device is not a type hostfs shows.
+  if (::renameat2(ofd.fd, old_name.c_str(), nfd.fd, new_name.c_str(), flags) != 0) return host_errno(errno);
+
+  const bool exchange = flags & kRenameExchange;
+  const auto cached = [this](const struct stat& st) -> std::shared_ptr<Inode> {
+    auto it = table_->inodes.find(HostId{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)});
+    return it == table_->inodes.end() ? nullptr : it->second;
+  };
+  const std::shared_ptr<Inode> source = cached(src);
+  const std::shared_ptr<Inode> target = replaces ? cached(dst) : nullptr;
+  // Every cached host file at or below a moved name has a new host path.
+  const PathMove move{static_cast<const HostFile&>(*old_dir.external).path() + "/" + old_name,
+                      static_cast<const HostFile&>(*new_dir.external).path() + "/" + new_name, exchange};
+  for (auto& [id, inode] : table_->inodes) {
+    auto& file = static_cast<HostFile&>(*inode->external);
+    if (inode == target && !exchange) continue;  // replaced: its name is gone
+    if (auto moved = move.apply(file.path())) file.set_path(std::move(*moved));
+  }
+  if (source) {  // always: the walk that found the old name made its inode
+    account_rename(old_dir, new_dir, *source, target.get(), exchange, now_ ? static_cast<std::int64_t>(now_()) : 0);
+  }
+  // A replaced file with no name left is forgotten, as unlink() forgets it.
+  if (target && !exchange && target->nlink == 0) {
+    const HostId id{static_cast<std::uint64_t>(dst.st_dev), static_cast<std::uint64_t>(dst.st_ino)};
+    table_->inodes.erase(id);
+    table_->numbers.erase(id);
+  }
+  return {};
+}
+
+Result<StatFs> HostFs::statfs(const Inode& at) const {
+  const auto& file = static_cast<const HostFile&>(*at.external);
+  struct statfs host {};
+  if (const int e = file.with_path_fd([&host](int fd) { return ::fstatfs(fd, &host); })) return host_errno(e);
+  StatFs st;
+  st.type = static_cast<std::uint64_t>(host.f_type);
+  st.bsize = static_cast<std::uint64_t>(host.f_bsize);
+  st.blocks = host.f_blocks;
+  st.bfree = host.f_bfree;
+  st.bavail = host.f_bavail;
+  st.files = host.f_files;
+  st.ffree = host.f_ffree;
+  st.namelen = static_cast<std::uint64_t>(host.f_namelen);
+  st.frsize = static_cast<std::uint64_t>(host.f_frsize);
+  return st;
+}
+
+Result<void> HostFs::setattr(Inode& inode, const AttrChange& c) {
+  const auto& file = static_cast<const HostFile&>(*inode.external);
+  // Ids map back as through an idmapped mount: one with no host counterpart cannot
+  // be stored (EOVERFLOW).
+  uid_t uid = static_cast<uid_t>(-1);
+  gid_t gid = static_cast<gid_t>(-1);
+  if (c.valid & kAttrUid) {
+    const auto host = unmap_id(c.uid, ::geteuid());
+    if (!host) return Errno::overflow;
+    uid = *host;
+  }
+  if (c.valid & kAttrGid) {
+    const auto host = unmap_id(c.gid, ::getegid());
+    if (!host) return Errno::overflow;
+    gid = *host;
+  }
+  if (c.valid & (kAttrUid | kAttrGid)) {
+    if (const int e = file.chown(uid, gid)) return host_errno(e);
+  }
+  // The host clears set-id bits at chown by its own rules: the mode is the guest's.
+  if ((c.valid & (kAttrMode | kAttrUid | kAttrGid)) && !inode.is_symlink()) {
+    if (const int e = file.chmod((c.valid & kAttrMode) ? c.mode : inode.mode)) return host_errno(e);
+  }
+  if (c.valid & (kAttrAtime | kAttrMtime)) {
+    const auto host_time = [](bool set, std::int64_t ns) {
+      const RealTime t = to_realtime(ns);
+      return set ? timespec{static_cast<time_t>(t.sec), static_cast<long>(t.nsec)} : timespec{0, UTIME_OMIT};
+    };
+    const timespec times[2] = {host_time(c.valid & kAttrAtime, c.atime_ns), host_time(c.valid & kAttrMtime, c.mtime_ns)};
+    if (const int e = file.set_times(times)) return host_errno(e);
+  }
+  setattr_copy(inode, c);
   return {};
 }
 

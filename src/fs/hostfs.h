@@ -12,6 +12,9 @@
 //
 // Ownership maps as a user namespace would: files of the host user running vmlab
 // belong to the guest user (1000), root's to root, anyone else's to nobody (65534).
+// chown maps back the same way; an id with no host counterpart is EOVERFLOW, as
+// through an idmapped mount. chmod, chown and utimensat change the host file (its
+// times become the guest's, on the realtime clock).
 // Inode numbers are the guest's own, given in the order files are first seen, and
 // times come from the virtual clock, so what the guest sees does not depend on the
 // host beyond the files' contents, sizes and modes. Changes made on the host while a
@@ -28,6 +31,7 @@
 
 #include "fs/filesystem.h"
 #include "fs/inode.h"
+#include "fs/statfs.h"
 #include "vmlab/result.h"
 
 namespace vmlab::fs {
@@ -68,6 +72,14 @@ class HostFs : public FileSystem {
   Result<void> symlink(Inode& dir, const std::string& name, const std::string& target, const Caller& who) override;
   Result<void> unlink(Inode& dir, const std::string& name) override;
   Result<void> rmdir(Inode& dir, const std::string& name) override;
+  // renameat2() of the host files, then of every cached host path below them.
+  Result<void> rename(Inode& old_dir, const std::string& old_name, Inode& new_dir, const std::string& new_name,
+                      unsigned flags, const Caller& who) override;
+  // The host's statfs() of the filesystem holding `at`'s host file: its type, sizes
+  // and counts (the caller sets the fsid and flags, which are the guest mount's).
+  Result<StatFs> statfs(const Inode& at) const;
+  // chmod, chown and utimensat act on the host file, then on the inode.
+  Result<void> setattr(Inode& inode, const AttrChange& change) override;
 
  private:
   class HostFile;

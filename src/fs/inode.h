@@ -64,8 +64,9 @@ class Inode {
   std::uint64_t size = 0;      // i_size in bytes
   std::uint32_t rdev = 0;      // char devices: which one (see fs/devices)
   std::uint32_t uid = 0, gid = 0;
-  // Times from the virtual clock (ns since boot): access, modification, change.
-  std::uint64_t atime_ns = 0, mtime_ns = 0, ctime_ns = 0;
+  // Access, modification and change times in ns of the virtual clock since boot;
+  // utimensat() may set times before boot, hence signed (see kTimeMinNs).
+  std::int64_t atime_ns = 0, mtime_ns = 0, ctime_ns = 0;
   FileSystem* sb = nullptr;    // i_sb: the filesystem that looks names up in it
   std::string link_target;     // symlinks: what they point at
   std::shared_ptr<ExternalStore> external;  // hostfs files: the host file behind the cache

@@ -3,12 +3,16 @@
 #include <algorithm>
 #include <cstring>
 
+#include "fs/attr.h"
+#include "fs/file_time.h"
 #include "fs/page_cache.h"
+#include "fs/rename.h"
 #include "mm/address_space.h"
 #include "mm/lru_batch.h"
 #include "mm/memory_system.h"
 #include "mm/vma.h"
 #include "mm/vma_ops.h"
+#include "vmlab/fcntl.h"
 
 namespace vmlab::fs {
 
@@ -42,11 +46,13 @@ std::shared_ptr<Inode> MemFs::new_inode(InodeType type, const Caller& owner) {
   inode->sb = this;
   inode->uid = owner.uid;
   inode->gid = owner.gid;
-  inode->atime_ns = inode->mtime_ns = inode->ctime_ns = now_ ? now_() : 0;
+  inode->atime_ns = inode->mtime_ns = inode->ctime_ns = now();
   return inode;
 }
 
-void MemFs::touch_dir(Inode& dir) { dir.mtime_ns = dir.ctime_ns = now_ ? now_() : 0; }
+std::int64_t MemFs::now() const { return now_ ? static_cast<std::int64_t>(now_()) : 0; }
+
+void MemFs::touch_dir(Inode& dir) { dir.mtime_ns = dir.ctime_ns = now(); }
 
 Result<std::shared_ptr<Inode>> MemFs::lookup(std::string_view path) const {
   std::shared_ptr<Inode> cur = root_;
@@ -170,7 +176,7 @@ Result<void> MemFs::unlink(Inode& dir, const std::string& name) {
   if (it == dir.entries.end()) return Errno::noent;
   if (it->second->is_dir()) return Errno::isdir;
   --it->second->nlink;
-  it->second->ctime_ns = now_ ? now_() : 0;
+  it->second->ctime_ns = now();
   dir.entries.erase(it);
   touch_dir(dir);
   return {};
@@ -188,13 +194,51 @@ Result<void> MemFs::rmdir(Inode& dir, const std::string& name) {
   return {};
 }
 
+Result<void> MemFs::rename(Inode& old_dir, const std::string& old_name, Inode& new_dir, const std::string& new_name,
+                           unsigned flags, const Caller& who) {
+  if (new_name.size() > kNameMax) return Errno::nametoolong;
+  auto from = old_dir.entries.find(old_name);
+  if (from == old_dir.entries.end()) return Errno::noent;
+  const std::shared_ptr<Inode> source = from->second;
+  auto to = new_dir.entries.find(new_name);
+  const std::shared_ptr<Inode> target = to == new_dir.entries.end() ? nullptr : to->second;
+  const bool exchange = flags & kRenameExchange;
+  // ext4_rename(): a directory replaces only an empty one.
+  if (!exchange && target && target->is_dir() && !target->entries.empty()) return Errno::notempty;
+  if (exchange) {
+    from->second = target;
+    to->second = source;
+  } else {
+    old_dir.entries.erase(from);
+    new_dir.entries[new_name] = source;  // the target, if any, lives on while it is used
+    if (flags & kRenameWhiteout) {
+      // A character device 0:0 with no permissions (WHITEOUT_DEV, WHITEOUT_MODE).
+      auto whiteout = new_inode(InodeType::char_device, who);
+      whiteout->mode = 0;
+      old_dir.entries.emplace(old_name, std::move(whiteout));
+    }
+  }
+  account_rename(old_dir, new_dir, *source, target.get(), exchange, now());
+  return {};
+}
+
+Result<void> MemFs::setattr(Inode& inode, const AttrChange& change) {
+  setattr_copy(inode, change);
+  return {};
+}
+
 Result<std::uint64_t> file_read(mm::MemorySystem& sys, Inode& inode, std::uint64_t pos, std::uint8_t* buf,
                                 std::uint64_t len) {
   if (inode.is_dir()) return Errno::isdir;
   if (pos >= inode.size) return std::uint64_t{0};
   len = std::min(len, inode.size - pos);
-  // relatime: the access time moves when it is older than the last change.
-  if (inode.atime_ns <= std::max(inode.mtime_ns, inode.ctime_ns)) inode.atime_ns = sys.clock().now();
+  // relatime_need_update(): the access time moves when it is not newer than the last
+  // change, or is a day old.
+  const auto now = static_cast<std::int64_t>(sys.clock().now());
+  constexpr std::int64_t kDayNs = 24 * 60 * 60 * kNsPerSec;
+  if (inode.atime_ns <= std::max(inode.mtime_ns, inode.ctime_ns) || now - inode.atime_ns >= kDayNs) {
+    inode.atime_ns = now;
+  }
   std::uint64_t done = 0;
   while (done < len) {
     const std::uint64_t index = (pos + done) >> kPageShift;
@@ -228,14 +272,14 @@ Result<std::uint64_t> file_write(mm::MemorySystem& sys, Inode& inode, std::uint6
     done += n;
     inode.size = std::max(inode.size, pos + done);
   }
-  if (done > 0) inode.mtime_ns = inode.ctime_ns = sys.clock().now();  // file_update_time()
+  if (done > 0) inode.mtime_ns = inode.ctime_ns = static_cast<std::int64_t>(sys.clock().now());  // file_update_time()
   return done;
 }
 
 void file_truncate(mm::MemorySystem& sys, Inode& inode, std::uint64_t size) {
   const std::uint64_t old_size = inode.size;
   inode.size = size;
-  inode.mtime_ns = inode.ctime_ns = sys.clock().now();
+  inode.mtime_ns = inode.ctime_ns = static_cast<std::int64_t>(sys.clock().now());
   if (inode.external) inode.external->truncate(size);  // hostfs: the host file too
   // ext4_setattr(): growing zeroes the rest of the old last block, shrinking
   // (ext4_block_truncate_page()) the rest of the new one.

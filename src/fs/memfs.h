@@ -33,6 +33,14 @@ class MemFs : public FileSystem {
   void set_clock(std::function<std::uint64_t()> now) { now_ = std::move(now); }
   // Who owns what the path-based calls below create (root until set).
   void set_default_owner(std::uint32_t uid, std::uint32_t gid) { owner_ = {uid, gid, 0}; }
+  // The size statfs() reports, in 4 KiB blocks and in inodes: an ext4's disk as
+  // mke2fs made it, a tmpfs's size= and nr_inodes= (0 until set).
+  void set_capacity(std::uint64_t blocks, std::uint64_t inodes) {
+    capacity_blocks_ = blocks;
+    capacity_inodes_ = inodes;
+  }
+  std::uint64_t capacity_blocks() const { return capacity_blocks_; }
+  std::uint64_t capacity_inodes() const { return capacity_inodes_; }
 
   // Path lookup from the root; `path` is absolute and already normalised.
   Result<std::shared_ptr<Inode>> lookup(std::string_view path) const;
@@ -55,10 +63,14 @@ class MemFs : public FileSystem {
   Result<void> symlink(Inode& dir, const std::string& name, const std::string& target, const Caller& who) override;
   Result<void> unlink(Inode& dir, const std::string& name) override;
   Result<void> rmdir(Inode& dir, const std::string& name) override;
+  Result<void> setattr(Inode& inode, const AttrChange& change) override;
+  Result<void> rename(Inode& old_dir, const std::string& old_name, Inode& new_dir, const std::string& new_name,
+                      unsigned flags, const Caller& who) override;
 
  private:
   Result<std::pair<std::shared_ptr<Inode>, std::string>> parent_of(std::string_view path) const;
   std::shared_ptr<Inode> new_inode(InodeType type, const Caller& owner);
+  std::int64_t now() const;    // current_time(): the clock as an inode time
   void touch_dir(Inode& dir);  // a name was added or removed: mtime and ctime
 
   std::uint32_t dev_;
@@ -67,6 +79,7 @@ class MemFs : public FileSystem {
   std::function<std::uint64_t()> now_;
   Caller owner_;
   std::uint64_t next_ino_ = 2;
+  std::uint64_t capacity_blocks_ = 0, capacity_inodes_ = 0;
   std::shared_ptr<Inode> root_;
 };
 

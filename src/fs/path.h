@@ -3,6 +3,7 @@
 // the root, so nothing outside the filesystem can be reached.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,5 +30,29 @@ inline std::string normalize_path(std::string_view cwd, std::string_view path) {
   for (const auto& p : parts) out += "/" + p;
   return out.empty() ? "/" : out;
 }
+
+// A rename as path names see it: what was at `from`, and everything below it, is now
+// at `to`; with `exchange` (RENAME_EXCHANGE), what was at `to` is now at `from`.
+// Both are canonical absolute paths of the same filesystem, neither below the other.
+struct PathMove {
+  std::string from, to;
+  bool exchange = false;
+
+  // The name `path` has after the move, or nullopt when the move does not touch it.
+  std::optional<std::string> apply(std::string_view path) const {
+    if (auto moved = move_below(path, from, to)) return moved;
+    if (exchange) return move_below(path, to, from);
+    return std::nullopt;
+  }
+
+ private:
+  static std::optional<std::string> move_below(std::string_view path, std::string_view a, std::string_view b) {
+    if (path == a) return std::string(b);
+    if (path.size() > a.size() && path.starts_with(a) && path[a.size()] == '/') {
+      return std::string(b) + std::string(path.substr(a.size()));
+    }
+    return std::nullopt;
+  }
+};
 
 }  // namespace vmlab::fs

@@ -32,8 +32,17 @@ std::string_view parent_path(std::string_view path) {
 
 void Vfs::mount(Mount m) {
   m.seq = next_seq_++;
-  auto p = std::make_shared<const Mount>(std::move(m));
+  auto p = std::make_shared<Mount>(std::move(m));
   mounts_[p->path] = std::move(p);
+}
+
+void Vfs::move_mounts(const PathMove& move) {
+  std::map<std::string, std::shared_ptr<Mount>> after;
+  for (auto& [path, m] : mounts_) {
+    if (auto moved = move.apply(path)) m->path = std::move(*moved);
+    after.emplace(m->path, m);
+  }
+  mounts_ = std::move(after);
 }
 
 std::shared_ptr<const Mount> Vfs::mount_at(std::string_view path) const {
@@ -94,7 +103,8 @@ Result<WalkResult> Vfs::walk(const Caller& who, std::string_view base, std::stri
       return r.error();
     }
     std::shared_ptr<Inode> child = std::move(*r);
-    if (child->is_symlink() && (!last || (flags & kWalkFollow) || out.trailing_slash)) {
+    const bool slash_follows = out.trailing_slash && !(flags & kWalkParent);
+    if (child->is_symlink() && (!last || (flags & kWalkFollow) || slash_follows)) {
       // pick_link(): the target is walked from the link's directory, or from the
       // guest's root when absolute; at most 40 links in one walk.
       if (++links > kMaxSymlinks) return Errno::loop;
@@ -109,7 +119,7 @@ Result<WalkResult> Vfs::walk(const Caller& who, std::string_view base, std::stri
   }
 
   const Frame& fin = stack.back();
-  if (out.trailing_slash && !fin.inode->is_dir()) return Errno::notdir;
+  if (out.trailing_slash && !(flags & kWalkParent) && !fin.inode->is_dir()) return Errno::notdir;
   out.inode = fin.inode;
   out.mount = fin.mount;
   out.path = fin.path.empty() ? "/" : fin.path;
@@ -154,6 +164,10 @@ Result<void> permission(const Inode& inode, const Mount& mount, int mask, const 
       (inode.type == InodeType::regular || inode.is_dir() || inode.is_symlink())) {
     return Errno::rofs;
   }
+  return generic_permission(inode, mask, who);
+}
+
+Result<void> generic_permission(const Inode& inode, int mask, const Caller& who) {
   if (who.uid == 0) {
     // CAP_DAC_OVERRIDE: all but executing a file that nobody may execute.
     if ((mask & kMayExec) && !inode.is_dir() && !(inode.mode & 0111)) return Errno::acces;
@@ -170,6 +184,19 @@ Result<void> permission(const Inode& inode, const Mount& mount, int mask, const 
 bool sticky_forbids(const Inode& dir, const Inode& victim, const Caller& who) {
   if (!(dir.mode & 01000) || who.uid == 0) return false;
   return who.uid != victim.uid && who.uid != dir.uid;
+}
+
+Result<void> may_delete(const Inode& dir, const Mount& mount, const Inode& victim, bool mounted_on, bool isdir,
+                        const Caller& who) {
+  if (auto r = permission(dir, mount, kMayWrite | kMayExec, who); !r) return r;
+  if (sticky_forbids(dir, victim, who)) return Errno::perm;
+  if (isdir) {
+    if (!victim.is_dir()) return Errno::notdir;
+    if (mounted_on) return Errno::busy;
+  } else if (victim.is_dir()) {
+    return Errno::isdir;
+  }
+  return {};
 }
 
 }  // namespace vmlab::fs

@@ -16,6 +16,10 @@
 
 namespace vmlab::hw {
 
+// CLOCK_REALTIME at virtual time 0: 2024-01-01 00:00:00 UTC. Guests see wall-clock
+// time advance with the virtual clock only.
+inline constexpr std::uint64_t kRealtimeEpochSec = 1704067200;
+
 class Clock {
  public:
   // `walk_ns`: the price of one page walk (cost.tlb_walk).

@@ -15,7 +15,7 @@ Result<std::vector<fs::DirEntry>> Kernel::readdir(Task& p, int fd) {
   fs::OpenFile& file = **f;
   if (!file.inode->is_dir()) return Errno::notdir;
   const fs::Mount& mount = file.mount ? *file.mount : *fs_->vfs.mount_at("/");
-  return fs_->vfs.list(fs::Caller{p.tg->uid, p.tg->gid, p.tgid()}, mount, *file.inode, file.path);
+  return fs_->vfs.list(p.caller(), mount, *file.inode, file.path);
 }
 
 Result<std::uint64_t> Kernel::getdents64(Task& p, int fd, VirtAddr buf, std::uint64_t len) {

@@ -157,7 +157,7 @@ Result<VirtAddr> Kernel::exec_elf(Task& p, std::string_view path, const std::vec
   if ((*inode)->type != fs::InodeType::regular) return Errno::acces;
   // do_open_execat(): may_open(MAY_EXEC) wants an execute bit for the caller, and one
   // bit at least for root; the interpreter is opened the same way.
-  const fs::Caller who{p.tg->uid, p.tg->gid, p.tgid()};
+  const fs::Caller who = p.caller();
   if (auto ok = fs::permission(**inode, *walked->mount, fs::kMayExec, who); !ok) return ok.error();
 
   // The new stack before the point of no return, as alloc_bprm() and

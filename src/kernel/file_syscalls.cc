@@ -21,8 +21,6 @@ bool is_proc_path(std::string_view p) { return p == "/proc" || p.starts_with("/p
 
 constexpr std::uint64_t kChunk = 64 * KiB;  // bounce buffer for read()/write()
 
-fs::Caller caller_of(const Task& p) { return {p.tg->uid, p.tg->gid, p.tgid()}; }
-
 // ACC_MODE(): what an open asks to do to the file; O_TRUNC writes.
 int acc_mode(int flags) {
   const int acc = flags & kOAccmode;
@@ -51,7 +49,7 @@ Result<fs::WalkResult> Kernel::walk_at(const Task& p, int dirfd, std::string_vie
     if (!f.inode->is_dir()) return Errno::notdir;
     base = f.path;
   }
-  return fs_->vfs.walk(caller_of(p), base, path, flags);
+  return fs_->vfs.walk(p.caller(), base, path, flags);
 }
 
 Result<std::shared_ptr<fs::Inode>> Kernel::resolve(const Task& p, std::string_view path) {
@@ -72,7 +70,7 @@ Result<int> Kernel::openat(Task& p, int dirfd, std::string_view path, int flags,
   if (creat) walk_flags |= fs::kWalkCreate;
   auto w = walk_at(p, dirfd, path, walk_flags);
   if (!w) return w.error();
-  const fs::Caller who = caller_of(p);
+  const fs::Caller who = p.caller();
   std::shared_ptr<fs::Inode> inode = w->inode;
   if (!inode) {
     // lookup_open(): a new file in a directory the caller may write, on a writable mount.

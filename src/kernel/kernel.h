@@ -3,17 +3,21 @@
 // so a behaviour is written once. Every entry point acts for a task (current).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "fs/file_time.h"
 #include "fs/memfs.h"
+#include "fs/statfs.h"
 #include "fs/vfs.h"
 #include "hw/mmu.h"
 #include "kernel/clone_args.h"
@@ -33,10 +37,6 @@ namespace vmlab::kern {
 
 struct FsState;
 
-// CLOCK_REALTIME at virtual time 0: 2024-01-01 00:00:00 UTC. Guests see wall-clock
-// time advance with the virtual clock only.
-inline constexpr std::uint64_t kRealtimeEpochSec = 1704067200;
-
 struct WaitResult {
   int pid = 0;     // 0: the child has not exited (WNOHANG)
   int status = 0;  // wait status: exit code << 8, or the signal number
@@ -46,7 +46,7 @@ struct FileStat {
   std::uint64_t dev, ino, size, blocks;
   std::uint32_t mode, nlink, uid, gid, rdev;  // mode includes the S_IF* type bits
   std::uint32_t blksize = 4096;
-  std::uint64_t atime_ns = 0, mtime_ns = 0, ctime_ns = 0;  // virtual clock, ns since boot
+  std::int64_t atime_ns = 0, mtime_ns = 0, ctime_ns = 0;  // as the inode keeps them (fs/file_time.h)
 };
 
 class Kernel {
@@ -59,6 +59,8 @@ class Kernel {
   fs::MemFs& rootfs() { return rootfs_; }
   // The virtual time on the current CPU (hw::Clock).
   std::uint64_t now_ns() const { return sys_.clock().now(); }
+  // current_time(): the virtual time as an inode time (fs/file_time.h).
+  std::int64_t file_time_now() const { return static_cast<std::int64_t>(now_ns()); }
 
   // Tasks and processes (a process is a thread group: its pid is its leader's tid).
   // A task that has not been released yet, running or exited.
@@ -164,6 +166,47 @@ class Kernel {
   Result<std::vector<fs::DirEntry>> readdir(Task& t, int fd);
   Result<std::uint64_t> getdents64(Task& t, int fd, VirtAddr buf, std::uint64_t len);
 
+  // What a path or descriptor names for the calls below: the inode and the mount it
+  // was reached through (null for a pipe).
+  struct FileRef {
+    std::shared_ptr<fs::Inode> inode;
+    std::shared_ptr<const fs::Mount> mount;
+  };
+
+  // Attributes (attr_syscalls.cc): chmod, chown and utimensat with Linux's checks
+  // (fs/attr.h). `flags` may hold AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH (an empty
+  // `path` then names `dirfd` itself); others are EINVAL. A uid or gid of kNoId
+  // leaves it as it is.
+  Result<void> fchmodat(Task& t, int dirfd, std::string_view path, std::uint32_t mode, int flags);
+  Result<void> fchmod(Task& t, int fd, std::uint32_t mode);
+  Result<void> fchownat(Task& t, int dirfd, std::string_view path, std::uint32_t uid, std::uint32_t gid, int flags);
+  Result<void> fchown(Task& t, int fd, std::uint32_t uid, std::uint32_t gid);
+  // do_utimes(): `times` null sets both times to now; a tv_nsec of kUtimeNow or
+  // kUtimeOmit sets that time to now or leaves it. No `path` (a NULL name) names
+  // `dirfd` itself (futimens(), flags 0), or is EFAULT with AT_FDCWD. The syscall's
+  // "both omitted: nothing to do" comes before this (sys_utimensat()).
+  Result<void> utimensat(Task& t, int dirfd, std::optional<std::string_view> path,
+                         const std::array<fs::RealTime, 2>* times, int flags);
+
+  // renameat2() (rename.cc): `flags` kRenameNoreplace, kRenameExchange or
+  // kRenameWhiteout (vmlab/fcntl.h), with Linux's checks and errno values in Linux's
+  // order; what moved keeps its inode, so open and mapped files stay as they were,
+  // and every path naming it follows it.
+  Result<void> renameat2(Task& t, int olddirfd, std::string_view oldpath, int newdirfd, std::string_view newpath,
+                         unsigned flags);
+  // The flags renameat2() takes; EINVAL for others and for EXCHANGE with NOREPLACE or
+  // WHITEOUT, before anything else.
+  static Result<void> check_rename_flags(unsigned flags);
+  // filename_parentat(): walks `path` to the directory that holds (or would hold) its
+  // last component; the errors of that walk. rename(2) makes it for the old name
+  // before it reads the new one.
+  Result<void> lookup_parent(Task& t, int dirfd, std::string_view path);
+
+  // statfs() and fstatfs() (statfs.cc): what the filesystem holding the file says
+  // of itself, with the flags of the mount it was reached through.
+  Result<fs::StatFs> statfs(Task& t, std::string_view path);
+  Result<fs::StatFs> fstatfs(Task& t, int fd);
+
   // Mounts (mounts.cc): a host directory at a guest path (hostfs). The error is the
   // host's (ENOENT, ENOTDIR, EACCES) when the host directory cannot be used.
   Result<void> mount_host(const MountSpec& spec);
@@ -232,6 +275,15 @@ class Kernel {
   Result<std::shared_ptr<fs::OpenFile>> fd_file(Task& t, int fd);
   Result<std::shared_ptr<fs::Inode>> resolve(const Task& t, std::string_view path);
   Result<fs::WalkResult> walk_at(const Task& t, int dirfd, std::string_view path, unsigned flags);
+  // user_path_at() for the calls that take AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH.
+  Result<FileRef> user_path_at(Task& t, int dirfd, std::string_view path, int flags);
+  Result<FileRef> fd_ref(Task& t, int fd);
+  // After a rename: the working directories, open and mapped files and executables
+  // named at or below what moved follow it.
+  void follow_rename(const fs::PathMove& move);
+  // vfs_statfs(): the filesystem's answer and the mount's flags.
+  Result<fs::StatFs> vfs_statfs(const FileRef& f);
+  fs::StatFs memfs_statfs(const fs::MemFs& memfs);
   void setup_mounts();
   // mmput(): a user lets go of an address space; the last one unmaps it all.
   void mmput(std::shared_ptr<mm::AddressSpace> mm);

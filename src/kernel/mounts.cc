@@ -40,6 +40,11 @@ void Kernel::setup_mounts() {
   // Files made from outside any process (Machine::write_file) are the user's too.
   rootfs_.set_default_owner(fs::kGuestUser, fs::kGuestUser);
 
+  // statfs() sizes: the root's disk as configured, mke2fs's 16 KiB per inode;
+  // devtmpfs, a tmpfs with the default size and inode count, half of RAM each.
+  rootfs_.set_capacity(config_.root_fs_bytes / kPageSize, config_.root_fs_bytes / (16 * KiB));
+  fs_->devfs->set_capacity(sys_.total_pages() / 2, sys_.total_pages() / 2);
+
   // The root is never detached, so the mount holds it without owning it.
   std::shared_ptr<fs::FileSystem> root_fs(std::shared_ptr<void>(), &rootfs_);
   fs_->vfs.mount({"/", root_fs, rootfs_.root(), false, "/dev/root"});
@@ -49,8 +54,10 @@ void Kernel::setup_mounts() {
   dev.mknod("/zero", kDevZeroRdev);
   dev.mknod("/random", kDevRandomRdev);
   dev.mknod("/urandom", kDevUrandomRdev);
-  fs_->vfs.mount({"/dev", fs_->devfs, dev.root(), false, "devtmpfs"});
-  fs_->vfs.mount({"/proc", fs_->procfs, fs_->procfs->root(), false, "proc"});
+  // As systemd mounts them.
+  fs_->vfs.mount({"/dev", fs_->devfs, dev.root(), false, "devtmpfs", fs::kMntNosuid});
+  fs_->vfs.mount({"/proc", fs_->procfs, fs_->procfs->root(), false, "proc",
+                  fs::kMntNosuid | fs::kMntNodev | fs::kMntNoexec});
 
   for (const MountSpec& spec : config_.mounts) {
     if (auto r = mount_host(spec); !r) {

@@ -15,8 +15,6 @@ namespace vmlab::kern {
 
 namespace {
 
-fs::Caller caller_of(const Task& p) { return {p.tg->uid, p.tg->gid, p.tgid()}; }
-
 // st_blocks of a memfs file: the blocks on its "disk" plus dirty cached pages not yet
 // written back (ext4 counts delayed-allocation blocks too).
 std::uint64_t memfs_blocks(mm::MemorySystem& sys, const fs::Inode& i) {
@@ -73,14 +71,14 @@ Result<void> Kernel::faccessat(Task& p, int dirfd, std::string_view path, int mo
     auto f = fd_file(p, dirfd);
     if (!f) return f.error();
     if (mode == kFOk || !(*f)->mount) return {};
-    return fs::permission(*(*f)->inode, *(*f)->mount, mode, caller_of(p));
+    return fs::permission(*(*f)->inode, *(*f)->mount, mode, p.caller());
   }
   auto w = walk_at(p, dirfd, path, (flags & kAtSymlinkNofollow) ? 0 : fs::kWalkFollow);
   if (!w) return w.error();
   if (mode == kFOk) return {};
   // inode_permission() says EROFS for writing to a read-only mount ("SuS v2 requires
   // we report a read only fs too"), EACCES where the mode bits refuse.
-  return fs::permission(*w->inode, *w->mount, mode, caller_of(p));
+  return fs::permission(*w->inode, *w->mount, mode, p.caller());
 }
 
 Result<std::string> Kernel::readlinkat(Task& p, int dirfd, std::string_view path) {
@@ -88,7 +86,7 @@ Result<std::string> Kernel::readlinkat(Task& p, int dirfd, std::string_view path
   auto w = walk_at(p, dirfd, path, 0);
   if (!w) return w.error();
   if (!w->inode->is_symlink()) return Errno::inval;
-  return w->mount->fs->readlink(*w->inode, caller_of(p));
+  return w->mount->fs->readlink(*w->inode, p.caller());
 }
 
 Result<void> Kernel::unlink(Task& p, std::string_view path) { return unlinkat(p, kAtFdcwd, path, 0); }
@@ -108,16 +106,10 @@ Result<void> Kernel::unlinkat(Task& p, int dirfd, std::string_view path, int fla
   if (w->path == "/") return rmdir ? Errno::busy : Errno::isdir;
   if (w->dir_mount->read_only) return Errno::rofs;
   if (!w->inode) return Errno::noent;
-  // may_delete(): write and search permission on the directory, the sticky bit.
-  const fs::Caller who = caller_of(p);
-  if (auto r = fs::permission(*w->dir, *w->dir_mount, fs::kMayWrite | fs::kMayExec, who); !r) return r.error();
-  if (fs::sticky_forbids(*w->dir, *w->inode, who)) return Errno::perm;
-  if (rmdir) {
-    if (!w->inode->is_dir()) return Errno::notdir;
-    if (w->mount_root) return Errno::busy;  // a mount point
-    return w->dir_mount->fs->rmdir(*w->dir, w->name);
+  if (auto r = fs::may_delete(*w->dir, *w->dir_mount, *w->inode, w->mount_root, rmdir, p.caller()); !r) {
+    return r.error();
   }
-  if (w->inode->is_dir()) return Errno::isdir;
+  if (rmdir) return w->dir_mount->fs->rmdir(*w->dir, w->name);
   return w->dir_mount->fs->unlink(*w->dir, w->name);  // evicted when its last user lets go
 }
 
@@ -127,7 +119,7 @@ Result<void> Kernel::mkdirat(Task& p, int dirfd, std::string_view path, std::uin
   // filename_create(): an existing name is EEXIST before a read-only mount is EROFS.
   if (w->inode) return Errno::exist;
   if (w->dir_mount->read_only) return Errno::rofs;
-  const fs::Caller who = caller_of(p);
+  const fs::Caller who = p.caller();
   if (auto r = fs::permission(*w->dir, *w->dir_mount, fs::kMayWrite | fs::kMayExec, who); !r) return r.error();
   return w->dir_mount->fs->mkdir(*w->dir, w->name, mode & ~p.fs->umask & 01777, who);
 }
@@ -140,7 +132,7 @@ Result<void> Kernel::symlinkat(Task& p, std::string_view target, int dirfd, std:
   if (w->inode) return Errno::exist;
   if (w->trailing_slash) return Errno::noent;
   if (w->dir_mount->read_only) return Errno::rofs;
-  const fs::Caller who = caller_of(p);
+  const fs::Caller who = p.caller();
   if (auto r = fs::permission(*w->dir, *w->dir_mount, fs::kMayWrite | fs::kMayExec, who); !r) return r.error();
   return w->dir_mount->fs->symlink(*w->dir, w->name, std::string(target), who);
 }
@@ -149,7 +141,7 @@ Result<void> Kernel::chdir(Task& p, std::string_view path) {
   auto w = walk_at(p, kAtFdcwd, path, fs::kWalkFollow);
   if (!w) return w.error();
   if (!w->inode->is_dir()) return Errno::notdir;
-  if (auto r = fs::permission(*w->inode, *w->mount, fs::kMayExec, caller_of(p)); !r) return r.error();
+  if (auto r = fs::permission(*w->inode, *w->mount, fs::kMayExec, p.caller()); !r) return r.error();
   p.fs->cwd = w->path;
   return {};
 }
@@ -159,7 +151,7 @@ Result<void> Kernel::fchdir(Task& p, int fd) {
   if (!f) return f.error();
   if (!(*f)->inode->is_dir()) return Errno::notdir;
   if ((*f)->mount) {
-    if (auto r = fs::permission(*(*f)->inode, *(*f)->mount, fs::kMayExec, caller_of(p)); !r) return r.error();
+    if (auto r = fs::permission(*(*f)->inode, *(*f)->mount, fs::kMayExec, p.caller()); !r) return r.error();
   }
   p.fs->cwd = (*f)->path;
   return {};

@@ -8,7 +8,8 @@
 namespace vmlab::kern {
 
 namespace {
-// get_pipe_inode(): a FIFO owned by nobody in particular, mode 0600.
+// get_pipe_inode(): a FIFO, mode 0600; the guest user's until pipe2() gives it its
+// creator (a host stream has none).
 std::shared_ptr<fs::Inode> pipe_inode(std::uint64_t ino) {
   auto inode = std::make_shared<fs::Inode>(ino, kPipeFsDev, fs::InodeType::char_device, fs::Backing::shmem);
   inode->mode = 0600;

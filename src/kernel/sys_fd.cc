@@ -193,6 +193,11 @@ std::int64_t sys_pipe2(SysCtx& c, const SysArgs& a) {
   // installed when they cannot be written.
   if (!put_user(c.k, c.t, a[0], fds)) return err(Errno::fault);
   PipeEnds ends = make_pipe(c.k.next_pipe_ino(), flags);
+  // get_pipe_inode(): the creator's, made now.
+  fs::Inode& inode = *ends.read->inode;
+  inode.uid = c.t.tg->uid;
+  inode.gid = c.t.tg->gid;
+  inode.atime_ns = inode.mtime_ns = inode.ctime_ns = c.k.file_time_now();
   install(c, fds[0], ends.read, flags & kOCloexec);
   install(c, fds[1], ends.write, flags & kOCloexec);
   return 0;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "hw/clock.h"
 #include "kernel/futex.h"
 #include "kernel/kernel.h"
 #include "kernel/sys_handlers.h"
@@ -141,7 +142,7 @@ std::int64_t sys_futex(SysCtx& c, const SysArgs& a) {
     if (cmd == kWait) {
       deadline = c.k.now_ns() + ts->ns();
     } else {
-      const std::uint64_t epoch = realtime ? kRealtimeEpochSec * 1000000000ULL : 0;
+      const std::uint64_t epoch = realtime ? hw::kRealtimeEpochSec * 1000000000ULL : 0;
       deadline = ts->ns() > epoch ? ts->ns() - epoch : 0;
     }
     deadline = std::max<std::uint64_t>(deadline, 1);  // 0 stands for no timeout

@@ -105,6 +105,15 @@ VMLAB_SYS(symlinkat);
 VMLAB_SYS(getcwd);
 VMLAB_SYS(chdir);
 VMLAB_SYS(fchdir);
+VMLAB_SYS(fchmod);
+VMLAB_SYS(fchmodat);
+VMLAB_SYS(fchmodat2);
+VMLAB_SYS(fchown);
+VMLAB_SYS(fchownat);
+VMLAB_SYS(utimensat);
+VMLAB_SYS(statfs);
+VMLAB_SYS(fstatfs);
+VMLAB_SYS(renameat2);
 
 // Waiting for files (sys_poll.cc).
 VMLAB_SYS(ppoll);

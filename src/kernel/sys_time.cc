@@ -5,6 +5,7 @@
 // system time. Sleeping advances nothing by itself: a sleeper wakes when the clock
 // reaches its deadline, and the scheduler moves the clock there when nothing else
 // can run.
+#include "hw/clock.h"
 #include "kernel/sys_handlers.h"
 #include "kernel/kernel.h"
 #include "kernel/user_mem.h"
@@ -17,7 +18,7 @@ constexpr int kRealtime = 0, kMonotonic = 1, kProcessCputime = 2, kThreadCputime
 constexpr int kRealtimeCoarse = 5, kMonotonicCoarse = 6, kBoottime = 7, kRealtimeAlarm = 8, kBoottimeAlarm = 9;
 constexpr int kTai = 11;
 constexpr std::uint64_t kTickNs = 4000000;  // TICK_NSEC at HZ=250
-constexpr std::uint64_t kEpochNs = kRealtimeEpochSec * 1000000000ULL;
+constexpr std::uint64_t kEpochNs = hw::kRealtimeEpochSec * 1000000000ULL;
 constexpr int kTimerAbstime = 1;
 
 int as_int(std::uint64_t v) { return static_cast<int>(static_cast<std::uint32_t>(v)); }

@@ -20,7 +20,8 @@ struct Named {
 
 // Every number of the asm-generic table as riscv64 builds it (__ARCH_WANT_NEW_STAT,
 // __ARCH_WANT_SET_GET_RLIMIT, __ARCH_WANT_SYS_CLONE3), its two riscv calls, and the
-// numbers added up to 6.x; the 32-bit-only *_time64 calls are not part of it.
+// numbers added up to 6.x; the 32-bit-only *_time64 calls are not part of it, nor
+// renameat (38, __ARCH_WANT_RENAMEAT): riscv64 has renameat2 only.
 constexpr Named kNames[] = {
     {0, "io_setup"}, {1, "io_destroy"}, {2, "io_submit"}, {3, "io_cancel"}, {4, "io_getevents"},
     {5, "setxattr"}, {6, "lsetxattr"}, {7, "fsetxattr"}, {8, "getxattr"}, {9, "lgetxattr"}, {10, "fgetxattr"},
@@ -29,7 +30,7 @@ constexpr Named kNames[] = {
     {21, "epoll_ctl"}, {22, "epoll_pwait"}, {23, "dup"}, {24, "dup3"}, {25, "fcntl"}, {26, "inotify_init1"},
     {27, "inotify_add_watch"}, {28, "inotify_rm_watch"}, {29, "ioctl"}, {30, "ioprio_set"}, {31, "ioprio_get"},
     {32, "flock"}, {33, "mknodat"}, {34, "mkdirat"}, {35, "unlinkat"}, {36, "symlinkat"}, {37, "linkat"},
-    {38, "renameat"}, {39, "umount2"}, {40, "mount"}, {41, "pivot_root"}, {42, "nfsservctl"}, {43, "statfs"},
+    {39, "umount2"}, {40, "mount"}, {41, "pivot_root"}, {42, "nfsservctl"}, {43, "statfs"},
     {44, "fstatfs"}, {45, "truncate"}, {46, "ftruncate"}, {47, "fallocate"}, {48, "faccessat"}, {49, "chdir"},
     {50, "fchdir"}, {51, "chroot"}, {52, "fchmod"}, {53, "fchmodat"}, {54, "fchownat"}, {55, "fchown"},
     {56, "openat"}, {57, "close"}, {58, "vhangup"}, {59, "pipe2"}, {60, "quotactl"}, {61, "getdents64"},
@@ -120,8 +121,11 @@ constexpr Handler kHandlers[] = {
     // Files and paths.
     {80, sys_fstat}, {79, sys_newfstatat}, {291, sys_statx}, {61, sys_getdents64},
     {78, sys_readlinkat}, {48, sys_faccessat}, {439, sys_faccessat2}, {46, sys_ftruncate},
-    {73, sys_ppoll}, {72, sys_pselect6}, {82, sys_fsync}, {83, sys_fdatasync}, {35, sys_unlinkat}, {34, sys_mkdirat}, {36, sys_symlinkat}, {17, sys_getcwd},
-    {49, sys_chdir}, {50, sys_fchdir},
+    {73, sys_ppoll}, {72, sys_pselect6}, {82, sys_fsync}, {83, sys_fdatasync}, {35, sys_unlinkat},
+    {34, sys_mkdirat}, {36, sys_symlinkat}, {17, sys_getcwd},
+    {49, sys_chdir}, {50, sys_fchdir}, {52, sys_fchmod}, {53, sys_fchmodat}, {452, sys_fchmodat2},
+    {55, sys_fchown}, {54, sys_fchownat}, {88, sys_utimensat}, {43, sys_statfs}, {44, sys_fstatfs},
+    {276, sys_renameat2},
     // Memory.
     {214, sys_brk}, {222, sys_mmap}, {215, sys_munmap}, {226, sys_mprotect}, {216, sys_mremap},
     {233, sys_madvise}, {227, sys_msync}, {232, sys_mincore},

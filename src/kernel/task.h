@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "fs/filesystem.h"
 #include "hw/rv64_regs.h"
 #include "kernel/files_struct.h"
 #include "kernel/fs_struct.h"
@@ -91,6 +92,9 @@ struct Task {
   bool yielded = false;  // sched_yield(): the slice ends here
 
   int tgid() const { return tg->tgid; }
+  // Who the task is to a filesystem: its credentials, and the process and thread
+  // /proc/self and /proc/thread-self name.
+  fs::Caller caller() const { return {tg->uid, tg->gid, tgid(), tid}; }
   bool leader() const { return tid == tg->tgid; }
   bool alive() const { return !exited; }
   bool privileged() const { return tg->privileged(); }

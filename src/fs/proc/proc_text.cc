@@ -55,8 +55,9 @@ std::string mounts_text(const fs::Vfs& vfs) {
   for (const fs::Mount* m : order) {
     const std::string_view type = m->fs->type_name();
     std::string opts = m->read_only ? "ro" : "rw";
-    if (type == "proc") opts += ",nosuid,nodev,noexec";
-    else if (type == "devtmpfs") opts += ",nosuid";
+    if (m->flags & fs::kMntNosuid) opts += ",nosuid";
+    if (m->flags & fs::kMntNodev) opts += ",nodev";
+    if (m->flags & fs::kMntNoexec) opts += ",noexec";
     opts += ",relatime";
     if (type == "devtmpfs") opts += ",mode=755";
     out += fmt::format("{} {} {} {} 0 0\n", mangle(m->source), mangle(m->path), type, opts);

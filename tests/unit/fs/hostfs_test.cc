@@ -4,6 +4,8 @@
 // one page cache per host file shared by every process and mount, and the sysroot.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include <sstream>
 
 #include "api/machine_state.h"
+#include "fs/file_time.h"
 #include "unit/mm/test_util.h"
 #include "vmlab/fcntl.h"
 #include "vmlab/mman.h"
@@ -164,6 +167,95 @@ TEST_F(HostFsTest, WritableMountWritesThroughToTheHost) {
   test::expect_consistent(m);
 }
 
+// chmod, chown and utimensat on a writable mount change the host file; ids map back
+// as they were mapped (an id with no host counterpart is EOVERFLOW); a read-only
+// mount is EROFS.
+TEST_F(HostFsTest, AttributesChangeTheHostFile) {
+  Machine m(cfg_);
+  Process p = m.spawn("t");
+  kern::Kernel& k = kernel(m);
+  kern::Task& t = proc(m, p);
+  ASSERT_TRUE(m.write_file("/work/f", "x"));
+  ASSERT_TRUE(k.fchmodat(t, kAtFdcwd, "/work/f", 04751, 0).ok());
+  struct stat host {};
+  ASSERT_EQ(::stat((rw_ / "f").c_str(), &host), 0);
+  EXPECT_EQ(host.st_mode & 07777, 04751u);
+  EXPECT_EQ(k.stat(t, "/work/f")->mode & 07777, 04751u);
+  // The owner's "chown to itself" clears S_ISUID, on the host too.
+  ASSERT_TRUE(k.fchownat(t, kAtFdcwd, "/work/f", 1000, 1000, 0).ok());
+  ASSERT_EQ(::stat((rw_ / "f").c_str(), &host), 0);
+  EXPECT_EQ(host.st_uid, ::geteuid());
+  EXPECT_EQ(host.st_mode & 07777, 0751u);
+  EXPECT_EQ(k.stat(t, "/work/f")->mode & 07777, 0751u);
+  t.tg->uid = 0;
+  EXPECT_EQ(k.fchownat(t, kAtFdcwd, "/work/f", 1234, kNoId, 0).error(), Errno::overflow);
+  t.tg->uid = 1000;
+  // The guest's times, on the realtime clock.
+  const std::array<fs::RealTime, 2> times{fs::RealTime{1000000000, 5}, fs::RealTime{1100000000, 6}};
+  ASSERT_TRUE(k.utimensat(t, kAtFdcwd, "/work/f", &times, 0).ok());
+  ASSERT_EQ(::stat((rw_ / "f").c_str(), &host), 0);
+  EXPECT_EQ(host.st_atim.tv_sec, 1000000000);
+  EXPECT_EQ(host.st_atim.tv_nsec, 5);
+  EXPECT_EQ(host.st_mtim.tv_sec, 1100000000);
+  EXPECT_EQ(host.st_mtim.tv_nsec, 6);
+  EXPECT_EQ(fs::to_realtime(k.stat(t, "/work/f")->mtime_ns).sec, 1100000000);
+  // Read-only.
+  EXPECT_EQ(k.fchmodat(t, kAtFdcwd, "/mnt/hello.txt", 0600, 0).error(), Errno::rofs);
+  EXPECT_EQ(k.fchownat(t, kAtFdcwd, "/mnt/hello.txt", kNoId, kNoId, 0).error(), Errno::rofs);
+  EXPECT_EQ(k.utimensat(t, kAtFdcwd, "/mnt/hello.txt", nullptr, 0).error(), Errno::rofs);
+  test::expect_consistent(m);
+}
+
+// statfs() of a hostfs mount: the host filesystem's type and sizes, the guest
+// mount's flags and device.
+TEST_F(HostFsTest, StatfsIsTheHostsWithTheGuestMountsFlags) {
+  Machine m(cfg_);
+  Process p = m.spawn("t");
+  kern::Kernel& k = kernel(m);
+  struct statfs host {};
+  ASSERT_EQ(::statfs(rw_.c_str(), &host), 0);
+  auto rw = k.statfs(proc(m, p), "/work");
+  ASSERT_TRUE(rw.ok());
+  EXPECT_EQ(rw->type, static_cast<std::uint64_t>(host.f_type));
+  EXPECT_EQ(rw->bsize, static_cast<std::uint64_t>(host.f_bsize));
+  EXPECT_EQ(rw->blocks, host.f_blocks);
+  EXPECT_EQ(rw->files, host.f_files);
+  EXPECT_EQ(rw->namelen, static_cast<std::uint64_t>(host.f_namelen));
+  EXPECT_EQ(rw->flags, 0x1020u);
+  EXPECT_EQ(rw->fsid[0], k.stat(proc(m, p), "/work")->dev);
+  auto ro = k.statfs(proc(m, p), "/mnt/hello.txt");
+  ASSERT_TRUE(ro.ok());
+  EXPECT_EQ(ro->flags, 0x1021u);  // ST_RDONLY
+}
+
+// rename on a writable mount renames the host files; what hostfs has cached below a
+// renamed directory is found under its new name; a replaced file is forgotten.
+TEST_F(HostFsTest, RenameMovesTheHostFiles) {
+  Machine m(cfg_);
+  Process p = m.spawn("t");
+  kern::Kernel& k = kernel(m);
+  kern::Task& t = proc(m, p);
+  ASSERT_TRUE(p.mkdir("/work/d").ok());
+  ASSERT_TRUE(m.write_file("/work/d/f", "eff"));
+  ASSERT_TRUE(m.write_file("/work/g", "gee"));
+  ASSERT_EQ(*m.read_file("/work/d/f"), "eff");  // cached under its host path
+  const auto ino = k.stat(t, "/work/d/f")->ino;
+  ASSERT_TRUE(k.renameat2(t, kAtFdcwd, "/work/d", kAtFdcwd, "/work/e", 0).ok());
+  EXPECT_TRUE(stdfs::exists(rw_ / "e" / "f"));
+  EXPECT_FALSE(stdfs::exists(rw_ / "d"));
+  EXPECT_EQ(k.stat(t, "/work/e/f")->ino, ino);
+  ASSERT_TRUE(k.renameat2(t, kAtFdcwd, "/work/e/f", kAtFdcwd, "/work/e/f2", 0).ok());
+  EXPECT_EQ(slurp(rw_ / "e" / "f2"), "eff");
+  // Replacing: the host file goes, the guest's inode of it with it.
+  ASSERT_TRUE(k.renameat2(t, kAtFdcwd, "/work/g", kAtFdcwd, "/work/e/f2", 0).ok());
+  EXPECT_EQ(slurp(rw_ / "e" / "f2"), "gee");
+  EXPECT_EQ(*m.read_file("/work/e/f2"), "gee");
+  EXPECT_EQ(k.renameat2(t, kAtFdcwd, "/work/e/f2", kAtFdcwd, "/work/e/x", kRenameExchange).error(), Errno::noent);
+  EXPECT_EQ(k.renameat2(t, kAtFdcwd, "/mnt/hello.txt", kAtFdcwd, "/mnt/x", 0).error(), Errno::rofs);
+  EXPECT_EQ(k.renameat2(t, kAtFdcwd, "/work/e/f2", kAtFdcwd, "/mnt/x", 0).error(), Errno::xdev);
+  test::expect_consistent(m);
+}
+
 TEST_F(HostFsTest, OneInodeAndOnePageCachePerHostFile) {
   Machine m(cfg_);
   Process a = m.spawn("a");
@@ -227,7 +319,7 @@ TEST_F(HostFsTest, OwnershipAndTimesAreTheGuestsOwn) {
   EXPECT_EQ(st->uid, 1000u);
   EXPECT_EQ(st->gid, 1000u);
   EXPECT_EQ(st->dev, (0u << 8) | 40);  // the first host device mounted: 00:40
-  EXPECT_LE(st->mtime_ns, m.virtual_time_ns());
+  EXPECT_LE(st->mtime_ns, static_cast<std::int64_t>(m.virtual_time_ns()));
 }
 
 TEST_F(HostFsTest, BadMountsAreReported) {

@@ -19,6 +19,18 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+// The standard output of a host program, which must exit with 0.
+std::string run_native(const char* program) {
+  std::string out;
+  FILE* pipe = ::popen(program, "r");
+  EXPECT_NE(pipe, nullptr) << program;
+  if (pipe == nullptr) return out;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  EXPECT_EQ(::pclose(pipe), 0) << program;
+  return out;
+}
+
 TEST(GuestSyscalls, Signals) {
   const GuestOutput g = run_guest("signals");
   EXPECT_EQ(g.err, "");
@@ -67,13 +79,21 @@ TEST(GuestSyscalls, ProcStatusSignalsAndStates) {
   EXPECT_NE(g.out.find("SigQ:\t2/1023\n"), std::string::npos) << g.out;
   EXPECT_EQ(drop_sigq(g.out), want_but_sigq);
 
-  std::string native;
-  FILE* pipe = ::popen(VMLAB_PROCSTATUS_NATIVE, "r");
-  ASSERT_NE(pipe, nullptr);
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) native.append(buf, n);
-  EXPECT_EQ(::pclose(pipe), 0);
+  const std::string native = run_native(VMLAB_PROCSTATUS_NATIVE);
   EXPECT_EQ(drop_sigq(native), want_but_sigq) << "the host kernel disagrees";
+}
+
+// chmod, chown, utimensat, renameat2 and statfs as an unprivileged user, side by side
+// with the host kernel: the program's output on both is expected/fsattr.txt.
+TEST(GuestSyscalls, FileAttributesRenameAndStatfsAsOnTheHost) {
+  const std::string want = read_file(std::string(VMLAB_SYSCALL_EXPECTED) + "/fsattr.txt");
+  const GuestOutput g = run_guest("fsattr");
+  EXPECT_EQ(g.err, "");
+  EXPECT_EQ(g.warnings, "");
+  EXPECT_EQ(g.exit_status, 0);
+  EXPECT_EQ(g.out, want);
+  EXPECT_EQ(g.check, std::vector<std::string>{});
+  EXPECT_EQ(run_native(VMLAB_FSATTR_NATIVE), want) << "the host kernel disagrees";
 }
 
 TEST(GuestSyscalls, ProcessesAndSpawn) {

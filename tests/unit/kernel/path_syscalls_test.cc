@@ -54,7 +54,26 @@ TEST_F(PathTest, TimesComeFromTheVirtualClock) {
   const auto after = *k().stat(kp(), "/tmp/f");
   EXPECT_GT(after.mtime_ns, before.mtime_ns);
   EXPECT_EQ(after.mtime_ns, after.ctime_ns);
-  EXPECT_LE(after.mtime_ns, m_.virtual_time_ns());
+  EXPECT_LE(after.mtime_ns, static_cast<std::int64_t>(m_.virtual_time_ns()));
+}
+
+// relatime: a read moves the access time when it is not newer than the last change,
+// or when it is a day old; otherwise it stays (relatime_need_update()).
+TEST_F(PathTest, RelatimeAccessTime) {
+  ASSERT_TRUE(m_.write_file("/tmp/f", "abc"));
+  auto fd = p_.open("/tmp/f", kORdonly);
+  auto a = p_.mmap(0, 4096, kProtRead | kProtWrite, kMapPrivate | kMapAnonymous, -1, 0);
+  const auto read_atime = [&] {
+    EXPECT_TRUE(p_.pread(*fd, *a, 1, 0).ok());
+    return k().stat(kp(), "/tmp/f")->atime_ns;
+  };
+  m_.state().sys.clock().charge(1000);
+  const std::int64_t first = read_atime();
+  EXPECT_GT(first, k().stat(kp(), "/tmp/f")->mtime_ns);
+  m_.state().sys.clock().charge(1000);
+  EXPECT_EQ(read_atime(), first);  // newer than the change, younger than a day
+  m_.state().sys.clock().charge(24ULL * 3600 * 1000000000);
+  EXPECT_GT(read_atime(), first);
 }
 
 TEST_F(PathTest, StatOfDirectoriesDevicesAndProc) {
@@ -92,6 +111,8 @@ TEST_F(PathTest, StatOfDirectoriesDevicesAndProc) {
 TEST_F(PathTest, ReadlinkOfProcAndMemfsLinks) {
   EXPECT_EQ(*k().readlinkat(kp(), kAtFdcwd, "/proc/self"), std::to_string(p_.pid()));
   EXPECT_EQ(*k().readlinkat(kp(), kAtFdcwd, "/proc/mounts"), "self/mounts");
+  EXPECT_EQ(*k().readlinkat(kp(), kAtFdcwd, "/proc/thread-self"),
+            std::to_string(p_.pid()) + "/task/" + std::to_string(p_.tid()));
   EXPECT_EQ(*k().readlinkat(kp(), kAtFdcwd, "/proc/self/cwd"), "/");
   EXPECT_EQ(k().readlinkat(kp(), kAtFdcwd, "/proc/self/exe").error(), Errno::noent);  // never exec'd
   kp().tg->exe = "/bin/prog";

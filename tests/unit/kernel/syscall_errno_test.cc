@@ -271,7 +271,7 @@ TEST_F(SyscallTest, Time) {
   EXPECT_EQ(get<std::int64_t>(buf + 8), static_cast<std::int64_t>(now % 1000000000));
   now = k().now_ns();
   EXPECT_EQ(sys(kClockGettime, 0, buf), 0);  // CLOCK_REALTIME: the epoch plus virtual time
-  EXPECT_EQ(get<std::int64_t>(buf), static_cast<std::int64_t>(kRealtimeEpochSec + now / 1000000000));
+  EXPECT_EQ(get<std::int64_t>(buf), static_cast<std::int64_t>(hw::kRealtimeEpochSec + now / 1000000000));
   EXPECT_EQ(get<std::int64_t>(buf + 8), static_cast<std::int64_t>(now % 1000000000));
   EXPECT_EQ(sys(kClockGettime, 6, buf), 0);  // CLOCK_MONOTONIC_COARSE: whole ticks
   EXPECT_EQ(get<std::int64_t>(buf + 8) % 4000000, 0);

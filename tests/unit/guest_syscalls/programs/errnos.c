@@ -22,38 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char* name(int e) {
-  switch (e) {
-    case 0: return "OK";
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case ESRCH: return "ESRCH";
-    case EBADF: return "EBADF";
-    case ECHILD: return "ECHILD";
-    case EAGAIN: return "EAGAIN";
-    case ENOMEM: return "ENOMEM";
-    case EACCES: return "EACCES";
-    case EFAULT: return "EFAULT";
-    case EBUSY: return "EBUSY";
-    case EEXIST: return "EEXIST";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case EINVAL: return "EINVAL";
-    case ENOTTY: return "ENOTTY";
-    case ESPIPE: return "ESPIPE";
-    case ERANGE: return "ERANGE";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case ENOSYS: return "ENOSYS";
-    case ENOTEMPTY: return "ENOTEMPTY";
-  }
-  return "E?";
-}
+#include "errno_name.h"
+
 
 #define TRY(what, call)                                      \
   do {                                                       \
     errno = 0;                                               \
     long r_ = (long)(call);                                  \
-    printf("%-44s %s\n", what, r_ < 0 || r_ == (long)MAP_FAILED ? name(errno) : "OK"); \
+    printf("%-44s %s\n", what, r_ < 0 || r_ == (long)MAP_FAILED ? errno_name(errno) : "OK"); \
   } while (0)
 
 int main(void) {
