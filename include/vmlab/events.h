@@ -20,6 +20,8 @@ enum class FaultKind : std::uint8_t {
   shared_write,  // do_shared_fault / wp_page_shared: a shared file page made writable
   cow_copy,      // do_wp_page -> wp_page_copy of a real page: copy-on-write
   cow_reuse,     // do_wp_page -> wp_page_reuse: the only user keeps the page
+  swap_in,       // do_swap_page: the page was read back from swap (major)
+  swap_cache,    // do_swap_page: the page was still in the swap cache
   spurious,      // the PTE already allowed it: only young/dirty were set
   sigsegv,       // no VMA, or the VMA forbids the access
   sigbus,        // beyond the end of the file

@@ -16,6 +16,13 @@ class AnonVma {
     if (parent_) ++parent_->refs_;
   }
   const std::vector<Vma*>& vmas() const { return vmas_; }
+  // anon_vma->root: the first process's AnonVma, whose list holds every VMA of the
+  // fork tree. A page mapped non-exclusively belongs there.
+  AnonVma* root() {
+    AnonVma* a = this;
+    while (a->parent_ != nullptr) a = a->parent_;
+    return a;
+  }
 
   // Links `vma` to every AnonVma of `from`'s chain and to `own` (anon_vma_clone()).
   static void link(Vma& vma, AnonVma* av);

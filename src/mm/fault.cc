@@ -1,6 +1,7 @@
 #include "mm/fault.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "fs/inode.h"
 #include "fs/page_cache.h"
@@ -8,8 +9,11 @@
 #include "mm/anon_vma.h"
 #include "mm/lru_batch.h"
 #include "mm/memory_system.h"
+#include "mm/page_io.h"
 #include "mm/page_table.h"
 #include "mm/rmap.h"
+#include "mm/swap_readahead.h"
+#include "mm/swap_state.h"
 #include "mm/vma.h"
 
 namespace vmlab::mm {
@@ -221,8 +225,11 @@ FaultResult do_fault(Fault& f, VirtAddr fault_addr) {
 // drained first, but one in another CPU's batch is copied (Linux drains only locally).
 bool wp_can_reuse_anon_folio(MemorySystem& sys, Pfn pfn) {
   const Frame& page = sys.frame(pfn);
-  if (page.refcount > 3) return false;
+  if (page.refcount > 3 || page.test(PG_locked)) return false;  // folio_trylock() would fail while it is read
   if (!page.test(PG_lru)) lru_add_drain(sys);
+  const int swapcache = page.test(PG_swapcache) ? 1 : 0;
+  if (page.refcount > 1 + swapcache) return false;
+  if (swapcache) (void)folio_free_swap(sys, pfn);  // refused if another PTE names the slot: then not ours alone
   return page.refcount == 1;
 }
 
@@ -263,6 +270,71 @@ FaultResult do_wp_page(Fault& f) {
   return resolved(FaultKind::demand_zero);
 }
 
+// should_try_to_free_swap(): a page mapped back may give its slot up when swap is
+// short, when it is locked in memory, or when a write will make it this mapping's
+// alone (nobody but the swap cache and this fault holds it).
+bool should_try_to_free_swap(Fault& f, Pfn pfn) {
+  const Frame& page = f.sys.frame(pfn);
+  if (!page.test(PG_swapcache)) return false;
+  if (mem_cgroup_swap_full(f.sys, pfn) || (f.vma.flags & VM_LOCKED) || page.test(PG_mlocked)) return true;
+  return f.write && page.refcount == 2;
+}
+
+// do_swap_page(): a swap PTE. The page is found in the swap cache (a minor fault), or
+// read back with its readahead window (a major fault). A fault that finds its page
+// locked for a read waits for it and retries (folio_lock_or_retry()), which counts
+// as major for the task.
+FaultResult do_swap_page(Fault& f) {
+  const Pte orig = *f.pte;
+  const hw::SwapEntry e = hw::pte_swap_entry(orig);
+  if (f.sys.swap().area(e.type) == nullptr) throw std::logic_error("a swap PTE names no swap area");
+  complete_io(f.sys);
+  FaultKind kind = FaultKind::swap_cache;
+  bool major = false;  // VM_FAULT_MAJOR: read from the device by this fault
+  Pfn pfn = swap_cache_get(f.sys, e);
+  if (pfn != kNoPfn) {
+    f.sys.get_page(pfn);
+    swap_update_readahead(f.sys, pfn, f.vma, f.addr);
+  } else {
+    const SwapIn in = swapin_readahead(f.sys, e, f.vma, f.addr);
+    if (in.pfn == kNoPfn) return oom();
+    pfn = in.pfn;
+    kind = FaultKind::swap_in;
+    major = true;
+    ++f.sys.stat()[obs::VmEvent::pgmajfault];
+  }
+  Frame& page = f.sys.frame(pfn);
+  const bool retried = page.test(PG_locked);
+  if (retried) wait_on_page_io(f.sys, pfn);
+  // A write must see whether it is the only user: this CPU's batch lets go of it.
+  if (f.write && !page.test(PG_lru)) lru_add_drain(f.sys);
+  bool exclusive = hw::pte_swp_exclusive(orig);
+  swap_free(f.sys, e);  // the PTE no longer names the slot
+  if (should_try_to_free_swap(f, pfn)) (void)folio_free_swap(f.sys, pfn);  // refused while others name it
+  f.mm.add_rss(RssKind::anon, 1);
+  f.mm.add_rss(RssKind::swapents, -1);
+  Pte pte = hw::pfn_pte(pfn, vm_page_prot(f.vma.flags, false));
+  bool wrote = false;
+  // As do_wp_page(): a page certainly not shared is mapped writable at once.
+  if (exclusive || page.refcount == 1) {
+    if (f.vma.flags & VM_WRITE) {
+      pte |= hw::kPteWrite;
+      if (f.write) {
+        pte |= hw::kPteDirty;
+        wrote = true;
+      }
+    }
+    exclusive = true;
+  }
+  rmap_add_anon_swapin(f.sys, pfn, f.vma, f.addr, exclusive);  // the fault's reference is the PTE's now
+  *f.pte = pte;
+  if (f.write && !wrote) {
+    const FaultResult wp = do_wp_page(f);
+    if (!wp.ok()) return wp;
+  }
+  return resolved(kind, major || retried);
+}
+
 // handle_pte_fault()
 FaultResult handle_pte_fault(Fault& f, VirtAddr fault_addr) {
   const Pte entry = *f.pte;
@@ -270,6 +342,7 @@ FaultResult handle_pte_fault(Fault& f, VirtAddr fault_addr) {
     if (f.vma.file == nullptr) return do_anonymous_page(f);
     return do_fault(f, fault_addr);
   }
+  if (hw::is_swap_pte(entry)) return do_swap_page(f);
   if (f.write && !hw::pte_write(entry)) return do_wp_page(f);
   // Only the young and dirty bits were missing (or a stale TLB entry).
   *f.pte = entry | hw::kPteAccessed | (f.write ? hw::kPteDirty : 0);

@@ -18,6 +18,7 @@
 #include "mm/memcontrol.h"
 #include "mm/page_io.h"
 #include "mm/swap_info.h"
+#include "mm/swap_readahead.h"
 #include "mm/zone.h"
 #include "vmlab/events.h"
 #include "obs/vm_stat.h"
@@ -73,8 +74,11 @@ class MemorySystem {
   // The device the swap areas are on (memory.swap_device), and the page I/O in flight.
   hw::BlockDevice& swap_device() { return swap_device_; }
   NodeReclaimState& reclaim_state() { return reclaim_state_; }
-  // vm.swappiness.
+  // vm.swappiness and vm.page-cluster.
   int swappiness() const { return config_.swappiness; }
+  unsigned page_cluster() const { return static_cast<unsigned>(config_.page_cluster); }
+  // The global swap readahead state (cluster readahead).
+  SwapReadaheadState& swap_readahead() { return swap_ra_; }
   // The kernel above, once it is there (null before: nothing to wake).
   void set_kernel_hooks(KernelHooks* k) { hooks_ = k; }
   void wake_flusher() {
@@ -142,6 +146,7 @@ class MemorySystem {
   hw::BlockDevice swap_device_;
   IoCompletions io_;
   NodeReclaimState reclaim_state_;
+  SwapReadaheadState swap_ra_;
   KernelHooks* hooks_ = nullptr;
   obs::VmStat stat_;
   obs::EventBus events_;

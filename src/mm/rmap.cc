@@ -25,6 +25,18 @@ void rmap_add_new_anon(MemorySystem& sys, Pfn pfn, Vma& vma, VirtAddr addr) {
   folio_add_lru(sys, pfn);
 }
 
+void rmap_add_anon_swapin(MemorySystem& sys, Pfn pfn, Vma& vma, VirtAddr addr, bool exclusive) {
+  Frame& f = sys.frame(pfn);
+  if (!f.anon()) {
+    AnonVma* av = AnonVma::prepare(vma);
+    f.mapping = exclusive ? av : av->root();
+    f.index = vma.page_index(addr);
+    f.set(PG_anon);
+  }
+  if (f.mapcount++ == 0) ++sys.stat()[NodeStat::nr_anon_mapped];
+  if (exclusive) f.set(PG_anon_exclusive);
+}
+
 void rmap_add_file(MemorySystem& sys, Pfn pfn) {
   Frame& f = sys.frame(pfn);
   if (f.mapcount++ == 0) ++sys.stat()[NodeStat::nr_file_mapped];

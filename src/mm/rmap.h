@@ -27,6 +27,11 @@ inline void rmap_dup(MemorySystem& sys, Pfn pfn) {
   ++f.refcount;
   f.clear(PG_anon_exclusive);
 }
+// A swap-cache page mapped back at `addr` of `vma` by a swap-in fault; the caller's
+// reference becomes the PTE's. A page not yet anonymous (read in from swap) gets its
+// rmap (folio_add_new_anon_rmap(): the VMA's anon_vma if exclusive, the root of its
+// fork tree if not); one that still is gains a mapping (folio_add_anon_rmap_ptes()).
+void rmap_add_anon_swapin(MemorySystem& sys, Pfn pfn, Vma& vma, VirtAddr addr, bool exclusive);
 // folio_add_file_rmap_pte(): a page-cache page gains a PTE (and a reference).
 void rmap_add_file(MemorySystem& sys, Pfn pfn);
 // folio_remove_rmap_pte() and the reference the PTE held.

@@ -31,6 +31,9 @@ struct Vma {
   std::vector<AnonVma*> anon_chain;      // every AnonVma whose pages this VMA may map
   std::string anon_name;                 // PR_SET_VMA_ANON_NAME, shown as [anon:NAME]
   bool writenotify = false;              // shared writable file: PTEs start read-only
+  // swap_readahead_info: the last swap fault's address, window and readahead hits
+  // (swap_readahead.cc packs it); 0 until the first one.
+  std::uint64_t swap_readahead_info = 0;
 
   std::uint64_t pages() const { return (end - start) >> kPageShift; }
   bool contains(VirtAddr a) const { return a >= start && a < end; }

@@ -89,6 +89,8 @@ std::string_view fault_kind_name(FaultKind k) {
     case FaultKind::shared_write: return "shared-write";
     case FaultKind::cow_copy: return "cow-copy";
     case FaultKind::cow_reuse: return "cow-reuse";
+    case FaultKind::swap_in: return "swap-in";
+    case FaultKind::swap_cache: return "swap-cache";
     case FaultKind::spurious: return "spurious";
     case FaultKind::sigsegv: return "sigsegv";
     case FaultKind::sigbus: return "sigbus";
