@@ -86,6 +86,7 @@ SigInfo Process::access_slow(VirtAddr va, void* buf, std::size_t len, bool write
     }
     done += n;
   }
+  m_->kernel.run_kthreads();  // back in user mode: kswapd's turn
   return {};
 }
 

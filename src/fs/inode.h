@@ -70,6 +70,12 @@ class Inode {
   FileSystem* sb = nullptr;    // i_sb: the filesystem that looks names up in it
   std::string link_target;     // symlinks: what they point at
   std::shared_ptr<ExternalStore> external;  // hostfs files: the host file behind the cache
+  // S_SWAPFILE: a swap area is on over this file's blocks (writes and truncation fail
+  // with ETXTBSY). Set by swapon, cleared by swapoff.
+  bool swapfile = false;
+  // Pages [0, allocated_pages) have disk blocks even where `store` has no entry (they
+  // hold zeros): fallocate()'s preallocation, as the swap file memory.swap makes.
+  std::uint64_t allocated_pages = 0;
 
   // The page cache: page offset -> frame. Every cached page holds one reference.
   std::unordered_map<std::uint64_t, Pfn> pages;

@@ -258,6 +258,7 @@ Result<std::uint64_t> file_read(mm::MemorySystem& sys, Inode& inode, std::uint64
 Result<std::uint64_t> file_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t pos, const std::uint8_t* buf,
                                  std::uint64_t len) {
   if (inode.is_dir()) return Errno::isdir;
+  if (inode.swapfile) return Errno::txtbsy;  // generic_write_checks_count(): an active swap file
   // ext4 zeroes the rest of the old last block before a write beyond it.
   if (len > 0 && pos > inode.size) page_cache_zero_block_tail(sys, inode, inode.size);
   std::uint64_t done = 0;

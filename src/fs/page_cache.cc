@@ -21,7 +21,7 @@ namespace {
 // has a hole). filemap_add_folio() plus the filesystem's read_folio(). A page read
 // where reclaim left a shadow is a refault (not when it is allocated for a write).
 Pfn add_page(mm::MemorySystem& sys, Inode& inode, std::uint64_t index, bool for_write = false) {
-  Pfn pfn = sys.alloc_page();
+  Pfn pfn = sys.alloc_page(mm::Gfp::user_cache);
   if (pfn == kNoPfn) return pfn;
   auto stored = inode.store.find(index);
   if (inode.external) {
@@ -77,10 +77,15 @@ CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t inde
   CacheRead result;
   std::vector<Pfn> on_disk;   // the pages read from the disk (not holes)
   bool fault_on_disk = false;  // the faulting page among them
+  // The window's new pages are held (locked, on Linux) until the read is issued, so
+  // that an allocation reclaiming for a later one cannot take them.
+  std::vector<Pfn> held;
   for (std::uint64_t i = start; i < start + count && i < end_index; ++i) {
     if (page_cache_find(inode, i) != kNoPfn) continue;
     const Pfn pfn = add_page(sys, inode, i);
     if (pfn == kNoPfn) break;
+    sys.get_page(pfn);
+    held.push_back(pfn);
     ++read;
     if (!inode.external && inode.store.count(i) == 0) continue;  // a hole: zeroed here, no I/O
     on_disk.push_back(pfn);
@@ -90,6 +95,7 @@ CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t inde
   // the window's reads are still in flight when it retries.
   if (!fault_on_disk) result.in_flight = std::move(on_disk);
   for (Pfn p : result.in_flight) sys.frame(p).clear(mm::PG_uptodate);
+  for (Pfn p : held) sys.put_page(p);
   sys.stat()[VmEvent::pgpgin] += read * (kPageSize / 1024);
   if (read > 0) sys.clock().charge(sys.config().cost_disk_read_ns);  // one request for the window
   result.pfn = page_cache_find(inode, index);

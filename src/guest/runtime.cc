@@ -239,6 +239,7 @@ std::uint64_t Runtime::run_slice(kern::Task& t, unsigned cpu) {
   // exit_to_user_mode_loop(): signals, then the rseq notification a registration or
   // a preemption asked for (it may force a SIGSEGV); false when the task stops running.
   auto to_user = [&] {
+    kernel_.run_kthreads();
     if (!kern::deliver_signals(kernel_, t)) return false;
     if (!t.rseq_notify) return true;
     kern::rseq_notify_resume(kernel_, t);

@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <set>
 #include <unordered_map>
 
 #include "fs/inode.h"
 #include "kernel/kernel.h"
 #include "mm/page_table.h"
+#include "mm/swap_state.h"
 
 namespace vmlab::kern {
 
@@ -44,6 +46,7 @@ std::vector<std::string> check_consistency(Kernel& k) {
   if (!sys.buddy().check()) report("buddy: free lists disagree with their counts");
 
   std::unordered_map<Pfn, Expected> expect;
+  std::map<std::pair<unsigned, std::uint64_t>, std::int64_t> slot_refs;  // (type, offset): entries naming it
   std::set<Pfn> tables;
   std::set<const mm::AddressSpace*> mms;
   std::int64_t committed = 0;
@@ -70,6 +73,18 @@ std::vector<std::string> check_consistency(Kernel& k) {
       else if ((v.flags & (mm::VM_WRITE | mm::VM_SHARED)) == mm::VM_WRITE) data += v.pages();
       if (v.flags & mm::VM_ACCOUNT) committed += static_cast<std::int64_t>(v.pages());
       mm::for_each_pte(mm, v.start, v.end, [&](VirtAddr va, hw::Pte& pte) {
+        if (hw::is_swap_pte(pte)) {
+          const hw::SwapEntry e = hw::pte_swap_entry(pte);
+          const mm::SwapArea* area = sys.swap().area(e.type);
+          if (area == nullptr || e.offset == 0 || e.offset >= area->max_pages()) {
+            report(fmt::format("pid {}: swap entry {:x} at {:x} names no slot", pid, pte, va));
+            return;
+          }
+          if (!v.is_cow()) report(fmt::format("pid {}: swap entry at {:x} in a shared mapping", pid, va));
+          ++rss[static_cast<unsigned>(mm::RssKind::swapents)];
+          ++slot_refs[{e.type, e.offset}];
+          return;
+        }
         if (!hw::pte_present(pte)) {
           report(fmt::format("pid {}: non-present entry {:x} at {:x}", pid, pte, va));
           return;
@@ -100,7 +115,6 @@ std::vector<std::string> check_consistency(Kernel& k) {
       });
     }
     for (unsigned kind = 0; kind < 4; ++kind) {
-      if (kind == static_cast<unsigned>(mm::RssKind::swapents)) continue;
       if (rss[kind] != mm.rss(static_cast<mm::RssKind>(kind))) {
         report(fmt::format("pid {}: RSS counter {} is {}, page tables map {}", pid, kind,
                            mm.rss(static_cast<mm::RssKind>(kind)), rss[kind]));
@@ -122,6 +136,41 @@ std::vector<std::string> check_consistency(Kernel& k) {
       if (inode->is_shmem()) ++shmem;
       else if (f.test(mm::PG_dirty)) ++dirty;
       if (f.inode() != inode || f.index != index) report(fmt::format("page cache: frame {} is not at its index", pfn));
+    }
+  }
+
+  // The swap areas: every slot's count is the entries naming it, its cache mark says
+  // whether it has a page in the swap cache, and that page holds a reference for it.
+  std::int64_t swapcached = 0;
+  for (const auto& area : sys.swap().areas()) {
+    if (area == nullptr) continue;
+    std::uint64_t inuse = 0;
+    for (std::uint64_t off = 1; off < area->max_pages(); ++off) {
+      const auto it = slot_refs.find({area->type(), off});
+      const std::int64_t refs = it == slot_refs.end() ? 0 : it->second;
+      const bool cached = area->cache.contains(off);
+      if (area->map(off) == mm::kSwapMapBad) continue;
+      if (area->map(off) != 0) ++inuse;
+      if (area->count(off) != refs) {
+        report(fmt::format("swap {}: slot {} counts {} references, {} entries name it", area->type(), off,
+                           area->count(off), refs));
+      }
+      if (bool(area->map(off) & mm::kSwapHasCache) != cached) {
+        report(fmt::format("swap {}: slot {} cache mark {}, page in cache {}", area->type(), off,
+                           bool(area->map(off) & mm::kSwapHasCache), cached));
+      }
+    }
+    if (inuse != area->inuse_pages()) {
+      report(fmt::format("swap {}: {} slots in use, says {}", area->type(), inuse, area->inuse_pages()));
+    }
+    for (const auto& [off, pfn] : area->cache) {
+      const mm::Frame& f = frames[pfn];
+      ++expect[pfn].refs;
+      ++file_pages;
+      ++swapcached;
+      if (!f.test(mm::PG_swapcache) || mm::unpack_swap(f.swap) != hw::SwapEntry{area->type(), off}) {
+        report(fmt::format("swap cache: frame {} is not slot {}:{}", pfn, area->type(), off));
+      }
     }
   }
 
@@ -195,6 +244,7 @@ std::vector<std::string> check_consistency(Kernel& k) {
   compare(NodeStat::nr_shmem, shmem);
   compare(NodeStat::nr_file_dirty, dirty);
   compare(NodeStat::nr_page_table, table_frames);
+  compare(NodeStat::nr_swapcached, swapcached);
   // Every CPU's cached translations: none may outlive its PTE or allow more than it
   // does (a missed shootdown). Linux leaves stale entries only where the PTE now
   // allows more, and a spurious fault refreshes them.

@@ -91,6 +91,8 @@ Result<int> Kernel::clone(Task& parent, const CloneArgs& a) {
     tg->uid = pg.uid;
     tg->gid = pg.gid;
     tg->exe = pg.exe;
+    tg->oom_score_adj = pg.oom_score_adj;  // copy_signal()
+    tg->oom_score_adj_min = pg.oom_score_adj_min;
   }
   Task& child = new_task(tg, id);
   child.comm = parent.comm;

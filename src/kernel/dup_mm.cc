@@ -10,6 +10,7 @@
 #include "mm/anon_vma.h"
 #include "mm/page_table.h"
 #include "mm/rmap.h"
+#include "mm/swap_state.h"
 #include "mm/vma_ops.h"
 
 namespace vmlab::kern {
@@ -25,21 +26,33 @@ bool copy_page_range(mm::MemorySystem& sys, mm::AddressSpace& dst_mm, mm::Addres
   const hw::Pte child_clear = wrprotect | hw::kPteAccessed | ((src.flags & mm::VM_SHARED) ? hw::kPteDirty : 0);
   mm::FrameTable& frames = sys.frames();
   std::int64_t anon_pages = 0;  // added to the child's RSS once, at the end
+  std::int64_t swap_entries = 0;  // and its swap entries
   bool ok = true;
   mm::for_each_pte_table(src_mm, src.start, src.end, [&](VirtAddr va, hw::Pte* ptes, std::uint64_t n) {
     if (!ok) return;
-    // The child's table for this span, allocated at its first present entry.
-    hw::Pte* dst = nullptr;
-    for (std::uint64_t i = 0; i < n; ++i) {
+    // The child's table for this span, allocated before the entries are read: the
+    // allocation may reclaim and change them (copy_pte_range() allocates first too).
+    std::uint64_t first = 0;
+    while (first < n && hw::pte_none(ptes[first])) ++first;
+    if (first == n) return;
+    hw::Pte* dst = mm::pte_alloc(dst_mm, va + (first << kPageShift));
+    if (dst == nullptr) {
+      ok = false;
+      return;
+    }
+    dst -= first;
+    for (std::uint64_t i = first; i < n; ++i) {
       const hw::Pte pte = ptes[i];
-      if (!hw::pte_present(pte)) continue;
-      if (dst == nullptr) {
-        dst = mm::pte_alloc(dst_mm, va + (i << kPageShift));
-        if (dst == nullptr) {
-          ok = false;
-          return;
-        }
-        dst -= i;
+      if (hw::pte_none(pte)) continue;
+      if (hw::is_swap_pte(pte)) {
+        // copy_nonpresent_pte(): parent and child share the slot, and neither owns
+        // the page alone any more.
+        mm::swap_duplicate(sys, hw::pte_swap_entry(pte));
+        ++swap_entries;
+        const hw::Pte shared = pte & ~hw::kPteSwpExclusive;
+        ptes[i] = shared;
+        dst[i] = shared;
+        continue;
       }
       if (!hw::pte_special(pte)) {
         const Pfn pfn = hw::pte_pfn(pte);
@@ -57,6 +70,7 @@ bool copy_page_range(mm::MemorySystem& sys, mm::AddressSpace& dst_mm, mm::Addres
     }
   });
   dst_mm.add_rss(mm::RssKind::anon, anon_pages);
+  dst_mm.add_rss(mm::RssKind::swapents, swap_entries);
   return ok;
 }
 

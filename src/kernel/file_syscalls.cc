@@ -93,12 +93,15 @@ Result<int> Kernel::openat(Task& p, int dirfd, std::string_view path, int flags,
   auto file = std::make_shared<fs::OpenFile>(inode, w->path, flags);
   file->mount = w->mount;
   if (inode->sb == fs_->procfs.get() && inode->type == fs::InodeType::regular) {
-    // seq_file: the text is rendered at open; /proc files are not written here.
-    if ((flags & kOAccmode) != kORdonly) return Errno::acces;
-    auto text = proc_text(w->path, &p);
-    if (!text) return text.error();
+    // seq_file: the text is rendered at open. Only the files proc_write() knows take
+    // writes (the others' modes already refused a writer, or they are not modelled).
+    if ((flags & kOAccmode) != kORdonly && !proc_writable(w->path)) return Errno::acces;
     file->is_proc = true;
-    file->proc_text = std::move(*text);
+    if ((flags & kOAccmode) != kOWronly) {
+      auto text = proc_text(w->path, &p);
+      if (!text) return text.error();
+      file->proc_text = std::move(*text);
+    }
   } else if ((flags & kOTrunc) && file->writable() && inode->type == fs::InodeType::regular) {
     fs::file_truncate(sys_, *inode, 0);
   }
@@ -137,6 +140,10 @@ Result<std::uint64_t> Kernel::rw(Task& p, fs::OpenFile& f, VirtAddr buf, std::ui
       if (auto r = copy_from_user(p, chunk, buf + done); !r) return done ? Result<std::uint64_t>(done) : r.error();
       if (inode.type == fs::InodeType::char_device) {
         moved = n;  // /dev/null, /dev/zero and /dev/urandom swallow writes
+      } else if (f.is_proc) {
+        auto r = proc_write(p, f, std::string_view(reinterpret_cast<const char*>(chunk.data()), n));
+        if (!r) return done ? Result<std::uint64_t>(done) : r.error();
+        return done + *r;  // one write() is one parse: the rest is not looked at
       } else {
         auto r = fs::file_write(sys_, inode, pos + done, chunk.data(), n);
         if (!r) return done ? Result<std::uint64_t>(done) : r.error();
@@ -231,6 +238,7 @@ Result<void> Kernel::ftruncate(Task& p, int fd, std::uint64_t len) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if ((*f)->inode->type != fs::InodeType::regular || !(*f)->writable() || (*f)->is_proc) return Errno::inval;
+  if ((*f)->inode->swapfile) return Errno::txtbsy;  // notify_change(): an active swap file keeps its size
   fs::file_truncate(sys_, *(*f)->inode, len);
   return {};
 }

@@ -6,6 +6,7 @@
 #include "fs/inode.h"
 #include "fs/page_cache.h"
 #include "kernel/fs_state.h"
+#include "kernel/mm_hooks.h"
 #include "kernel/pipe.h"
 #include "kernel/stack_image.h"
 #include "mm/fault.h"
@@ -42,13 +43,17 @@ Kernel::Kernel(const MachineConfig& config, mm::MemorySystem& sys)
     : config_(config),
       sys_(sys),
       rootfs_(kRootDev, [&sys](fs::Inode& inode) { sys.evict_inode(inode); }),
+      mm_hooks_(std::make_unique<KernelMmHooks>(*this)),
       run_queue_(std::make_unique<RunQueue>()),
       curr_(config.cpus, nullptr),
       rng_state_(config.seed ^ 0x5eed5eed5eedULL) {
   setup_mounts();
+  make_boot_swapfile();
+  sys_.set_kernel_hooks(mm_hooks_.get());
 }
 
 Kernel::~Kernel() {
+  sys_.set_kernel_hooks(nullptr);
   // Host files get what the guest wrote through writable mounts before the machine goes.
   for (auto& inode : fs_->hostfs.inodes()) {
     if (inode->type == fs::InodeType::regular) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
@@ -212,11 +217,13 @@ SigInfo Kernel::user_fault(Task& t, VirtAddr addr, hw::AccessType type, unsigned
   if (sys_.events().active()) {
     sys_.events().emit(obs::FaultEvent{t.tgid(), addr, r.kind, type == hw::AccessType::write, r.major});
   }
-  // VM_FAULT_OOM: with no reclaim or OOM-killer victim selection modelled yet, the
-  // faulting task's process is the one killed (pagefault_out_of_memory()).
+  // VM_FAULT_OOM: the allocation failed even after the OOM killer
+  // (pagefault_out_of_memory()): the faulting process dies.
   if (r.signal.signo == Signal::sigkill) kill(t, Signal::sigkill);
   return r.signal;
 }
+
+void Kernel::run_kthreads() { (void)mm::kswapd_run(sys_); }  // whether it ran changes nothing here
 
 FaultIn Kernel::fault_in(Task& t, VirtAddr va, hw::AccessType type) {
   hw::Mmu& mmu = sys_.mmu();

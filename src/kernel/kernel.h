@@ -23,6 +23,7 @@
 #include "kernel/clone_args.h"
 #include "kernel/fault_in.h"
 #include "kernel/futex.h"
+#include "kernel/oom_kill.h"
 #include "kernel/run_queue.h"
 #include "kernel/task.h"
 #include "mm/memory_system.h"
@@ -36,6 +37,7 @@ struct MountSpec;
 namespace vmlab::kern {
 
 struct FsState;
+class KernelMmHooks;
 
 struct WaitResult {
   int pid = 0;     // 0: the child has not exited (WNOHANG)
@@ -48,6 +50,9 @@ struct FileStat {
   std::uint32_t blksize = 4096;
   std::int64_t atime_ns = 0, mtime_ns = 0, ctime_ns = 0;  // as the inode keeps them (fs/file_time.h)
 };
+
+// Whether the /proc file at `path` takes writes (kernel/proc_write.cc).
+bool proc_writable(std::string_view path);
 
 class Kernel {
  public:
@@ -258,6 +263,21 @@ class Kernel {
   // getrandom(): the machine's deterministic stream, seeded from layout.seed.
   void random_bytes(std::uint8_t* out, std::size_t n);
 
+  // swapon(2) and swapoff(2) (kernel/swap_syscalls.cc) of a swap file, with Linux's
+  // checks and errno values; /proc/swaps.
+  Result<void> swapon(Task& t, std::string_view path, std::uint32_t flags);
+  Result<void> swapoff(Task& t, std::string_view path);
+  std::string proc_swaps() const;
+  // A write to an open /proc file (kernel/proc_write.cc): oom_score_adj and the
+  // writable sysctls. Returns the bytes taken.
+  Result<std::uint64_t> proc_write(Task& t, const fs::OpenFile& f, std::string_view data);
+
+  // The kernel threads' turn at a return to user mode: kswapd, when it was woken
+  // (mm/kswapd.h). Nothing the caller holds may be a page of user memory.
+  void run_kthreads();
+  // The OOM killer's state between calls (kernel/oom_kill.h).
+  OomState& oom() { return oom_; }
+
   // Warnings for the user (an unknown system call, an unsupported flag): one line on
   // the warning sink; warn_once() once per key.
   void set_warning_sink(std::function<void(std::string_view)> sink) { warn_ = std::move(sink); }
@@ -285,6 +305,8 @@ class Kernel {
   Result<fs::StatFs> vfs_statfs(const FileRef& f);
   fs::StatFs memfs_statfs(const fs::MemFs& memfs);
   void setup_mounts();
+  // memory.swap: /swapfile, made and switched on as a boot script would.
+  void make_boot_swapfile();
   // mmput(): a user lets go of an address space; the last one unmaps it all.
   void mmput(std::shared_ptr<mm::AddressSpace> mm);
   // The record of a new task of `tg` with `tid` (the group's first task: its tgid).
@@ -318,6 +340,9 @@ class Kernel {
   const MachineConfig& config_;
   mm::MemorySystem& sys_;
   fs::MemFs rootfs_;
+  std::unique_ptr<KernelMmHooks> mm_hooks_;  // handed to sys_ while the kernel lives
+  OomState oom_;
+  std::map<unsigned, std::shared_ptr<fs::Inode>> swap_files_;  // swap type -> its file, while on
   std::unique_ptr<FsState> fs_;  // the mount table, /dev, /proc, hostfs, /dev/urandom
   std::map<int, std::unique_ptr<Task>> tasks_;          // by tid: not yet released
   std::vector<std::unique_ptr<Task>> released_;         // records kept for API handles

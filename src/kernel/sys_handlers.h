@@ -112,6 +112,8 @@ VMLAB_SYS(fchown);
 VMLAB_SYS(fchownat);
 VMLAB_SYS(utimensat);
 VMLAB_SYS(statfs);
+VMLAB_SYS(swapon);
+VMLAB_SYS(swapoff);
 VMLAB_SYS(fstatfs);
 VMLAB_SYS(renameat2);
 

@@ -3,7 +3,9 @@
 // points, and mincore.
 #include "kernel/sys_handlers.h"
 #include "kernel/kernel.h"
+#include "kernel/user_mem.h"
 #include "mm/mman.h"
+#include "mm/swapfile.h"
 
 namespace vmlab::kern {
 
@@ -34,6 +36,25 @@ std::int64_t sys_mincore(SysCtx& c, const SysArgs& a) {
   auto vec = mm::do_mincore(*c.t.mm, a[0], a[1]);
   if (!vec) return err(vec.error());
   return c.k.copy_to_user(c.t, a[2], *vec) ? 0 : err(Errno::fault);
+}
+
+// sys_swapon(): the flags, the privilege and a free area come before the name is
+// even read.
+std::int64_t sys_swapon(SysCtx& c, const SysArgs& a) {
+  const auto flags = static_cast<std::uint32_t>(a[1]);
+  if (flags & ~mm::kSwapFlagsValid) return err(Errno::inval);
+  if (!c.t.tg->privileged()) return err(Errno::perm);
+  if (!c.k.sys().swap().free_type()) return err(Errno::perm);
+  auto path = get_path(c.k, c.t, a[0]);
+  if (!path) return err(path.error());
+  return ret(c.k.swapon(c.t, *path, flags));
+}
+
+std::int64_t sys_swapoff(SysCtx& c, const SysArgs& a) {
+  if (!c.t.tg->privileged()) return err(Errno::perm);
+  auto path = get_path(c.k, c.t, a[0]);
+  if (!path) return err(path.error());
+  return ret(c.k.swapoff(c.t, *path));
 }
 
 }  // namespace vmlab::kern

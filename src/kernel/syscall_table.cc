@@ -128,7 +128,7 @@ constexpr Handler kHandlers[] = {
     {276, sys_renameat2},
     // Memory.
     {214, sys_brk}, {222, sys_mmap}, {215, sys_munmap}, {226, sys_mprotect}, {216, sys_mremap},
-    {233, sys_madvise}, {227, sys_msync}, {232, sys_mincore},
+    {233, sys_madvise}, {227, sys_msync}, {232, sys_mincore}, {224, sys_swapon}, {225, sys_swapoff},
 };
 
 struct Table {

@@ -57,6 +57,10 @@ struct ThreadGroup {
   RLimits rlimits{};
   int pgid = 0, sid = 0;       // process group and session
   std::uint32_t uid = 1000, gid = 1000;
+  // /proc/PID/oom_score_adj (-1000..1000, -1000 exempts from the OOM killer) and the
+  // lowest value an unprivileged write may set (oom_score_adj_min). Inherited at fork.
+  int oom_score_adj = 0;
+  int oom_score_adj_min = 0;
   std::string exe;             // the executable's path (/proc/PID/exe; mm->exe_file)
 
   // Ending. `group_exit` (SIGNAL_GROUP_EXIT) is set by exit_group(), a fatal signal

@@ -66,6 +66,9 @@ class AddressSpace {
   // The memory cgroup of the mm's owner (mm->owner's): what its faults are charged to
   // and which reclaim may age its pages. Set when the owning process moves.
   std::uint16_t memcg = 1;
+  // MMF_OOM_SKIP: the OOM killer has taken this address space's memory; it is never
+  // chosen again. Set by the OOM killer.
+  bool oom_skip = false;
   // The owner is privileged (root: CAP_SYS_ADMIN, CAP_SYS_RAWIO): overcommit mode 2
   // keeps no admin reserve back from it and it may map below mmap_min_addr.
   bool cap_sys_admin = false;

@@ -40,6 +40,8 @@ struct Fault {
   bool write;
   Pte* pte;
   bool new_table = false;  // the leaf page table did not exist before this fault
+  Pte orig_pte = 0;        // the entry as the fault found it (vmf->orig_pte)
+  bool raced = false;      // an allocation found the entry changed under it
 };
 
 RssKind file_rss_kind(const fs::Inode& inode) { return inode.is_shmem() ? RssKind::shmem : RssKind::file; }
@@ -72,6 +74,13 @@ Pfn new_anon_page(Fault& f, Pfn copy_from) {
   AnonVma::prepare(f.vma);
   Pfn pfn = f.sys.alloc_page();
   if (pfn == kNoPfn) return pfn;
+  // The allocation may have reclaimed this very entry's page (pte_same() fails): the
+  // new page goes back and the access faults again.
+  if (*f.pte != f.orig_pte) {
+    f.sys.put_page(pfn);
+    f.raced = true;
+    return kNoPfn;
+  }
   if (copy_from == kNoPfn || copy_from == f.sys.zero_pfn()) {
     f.sys.mem().zero_data(pfn);
     f.sys.clock().charge(f.sys.config().cost_page_zero_ns);
@@ -90,7 +99,7 @@ FaultResult do_anonymous_page(Fault& f) {
     return resolved(FaultKind::zero_page);
   }
   Pfn pfn = new_anon_page(f, kNoPfn);
-  if (pfn == kNoPfn) return oom();
+  if (pfn == kNoPfn) return f.raced ? resolved(FaultKind::spurious) : oom();
   // Writable and dirty only in a writable VMA: without the zero page, a read fault in
   // a read-only one maps a clean page (smaps: Private_Clean).
   *f.pte = (f.vma.flags & VM_WRITE) ? writable_entry(f.vma, pfn)
@@ -206,8 +215,12 @@ FaultResult do_fault(Fault& f, VirtAddr fault_addr) {
   if (page.pfn == kNoPfn) return oom();
   if (page.major) ++f.sys.stat()[obs::VmEvent::pgmajfault];
   if (!(f.vma.flags & VM_SHARED)) {  // do_cow_fault()
+    // The fault's reference keeps the file page through the allocation, which may
+    // reclaim (__do_fault() returns the folio referenced).
+    f.sys.get_page(page.pfn);
     Pfn copy = new_anon_page(f, page.pfn);
-    if (copy == kNoPfn) return oom();
+    f.sys.put_page(page.pfn);
+    if (copy == kNoPfn) return f.raced ? resolved(FaultKind::spurious) : oom();
     *f.pte = writable_entry(f.vma, copy);
     f.mm.add_rss(RssKind::anon, 1);
     return resolved(FaultKind::file_cow, page.major);
@@ -253,9 +266,13 @@ FaultResult do_wp_page(Fault& f) {
       return resolved(FaultKind::cow_reuse);
     }
   }
-  // wp_page_copy(): a private copy (a zeroed page in place of the zero page).
+  // wp_page_copy(): a private copy (a zeroed page in place of the zero page). The old
+  // page is held through the allocation, which may reclaim and unmap it: then the
+  // entry changed, the copy goes and the access faults again (the pte_same() check).
+  if (!zero) f.sys.get_page(old_pfn);
   Pfn copy = new_anon_page(f, zero ? kNoPfn : old_pfn);
-  if (copy == kNoPfn) return oom();
+  if (!zero) f.sys.put_page(old_pfn);
+  if (copy == kNoPfn) return f.raced ? resolved(FaultKind::spurious) : oom();
   // ptep_clear_flush(): the old translation must leave every TLB before the new one.
   *f.pte = writable_entry(f.vma, copy);
   f.sys.mmu().flush_page(&f.mm, f.addr);
@@ -329,6 +346,7 @@ FaultResult do_swap_page(Fault& f) {
   rmap_add_anon_swapin(f.sys, pfn, f.vma, f.addr, exclusive);  // the fault's reference is the PTE's now
   *f.pte = pte;
   if (f.write && !wrote) {
+    f.orig_pte = pte;
     const FaultResult wp = do_wp_page(f);
     if (!wp.ok()) return wp;
   }
@@ -338,6 +356,7 @@ FaultResult do_swap_page(Fault& f) {
 // handle_pte_fault()
 FaultResult handle_pte_fault(Fault& f, VirtAddr fault_addr) {
   const Pte entry = *f.pte;
+  f.orig_pte = entry;
   if (hw::pte_none(entry)) {
     if (f.vma.file == nullptr) return do_anonymous_page(f);
     return do_fault(f, fault_addr);

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "fs/page_cache.h"
+#include "mm/page_alloc.h"
 
 namespace vmlab::mm {
 
@@ -24,6 +26,7 @@ MemorySystem::MemorySystem(const MachineConfig& config, hw::PhysicalMemory& mem,
       buddy_(frames_, mem),
       lru_batches_(config.cpus),
       swap_device_(*hw::device_profile(swap_device_name(config.swap_device))),
+      swappiness_(config.swappiness),
       shm_([this](fs::Inode& inode) { evict_inode(inode); }),
       clock_(mmu, config.cost_tlb_walk_ns) {
   // PFN 0 is the shared zero page (the kernel's empty_zero_page); it is reserved, so
@@ -52,9 +55,18 @@ MemorySystem::MemorySystem(const MachineConfig& config, hw::PhysicalMemory& mem,
   wmark_.high = wmark_.min + 2 * step;
 }
 
-Pfn MemorySystem::alloc_page() {
-  Pfn pfn = buddy_.alloc(0);
-  if (pfn != kNoPfn) ++stat_[obs::VmEvent::pgalloc_normal];
+Pfn MemorySystem::alloc_page(Gfp gfp) {
+  // get_page_from_freelist() at the low watermark, then, with kswapd woken, at min.
+  if (watermark_ok(*this, wmark_.low)) return take_free_page();
+  wakeup_kswapd(*this, gfp_zone(gfp));
+  if (watermark_ok(*this, wmark_.min)) return take_free_page();
+  return alloc_pages_slowpath(*this, gfp);
+}
+
+Pfn MemorySystem::take_free_page() {
+  const Pfn pfn = buddy_.alloc(0);
+  if (pfn == kNoPfn) throw std::logic_error("take_free_page() with no free page");
+  ++stat_[obs::VmEvent::pgalloc_normal];
   return pfn;
 }
 
@@ -65,7 +77,7 @@ Pfn MemorySystem::alloc_zeroed_page() {
 }
 
 Pfn MemorySystem::alloc_table_page() {
-  Pfn pfn = alloc_page();
+  Pfn pfn = alloc_page(Gfp::kernel);
   if (pfn == kNoPfn) return pfn;
   mem_.zero(pfn);  // page tables keep contents even in metadata-only mode
   frames_[pfn].set(PG_table);

@@ -13,6 +13,7 @@
 #include "mm/buddy_allocator.h"
 #include "mm/frame.h"
 #include "mm/kernel_hooks.h"
+#include "mm/kswapd.h"
 #include "mm/lru.h"
 #include "mm/lru_batch.h"
 #include "mm/memcontrol.h"
@@ -75,7 +76,8 @@ class MemorySystem {
   hw::BlockDevice& swap_device() { return swap_device_; }
   NodeReclaimState& reclaim_state() { return reclaim_state_; }
   // vm.swappiness and vm.page-cluster.
-  int swappiness() const { return config_.swappiness; }
+  int swappiness() const { return swappiness_; }
+  void set_swappiness(int v) { swappiness_ = v; }  // /proc/sys/vm/swappiness, 0..200 checked by the writer
   unsigned page_cluster() const { return static_cast<unsigned>(config_.page_cluster); }
   // The global swap readahead state (cluster readahead).
   SwapReadaheadState& swap_readahead() { return swap_ra_; }
@@ -84,6 +86,12 @@ class MemorySystem {
   void wake_flusher() {
     if (hooks_) hooks_->wake_flusher();
   }
+  OomOutcome out_of_memory(Gfp gfp, MemCgroup* memcg = nullptr) {
+    return hooks_ ? hooks_->out_of_memory(gfp, memcg) : OomOutcome::none;
+  }
+  // The node's kswapd (mm/kswapd.h).
+  KswapdState& kswapd() { return kswapd_; }
+  const KswapdState& kswapd() const { return kswapd_; }
   // An allocation that may use zones up to `z` had to reclaim (allocstall_*).
   void count_allocstall(ZoneIdx z);
   IoCompletions& io() { return io_; }
@@ -108,8 +116,14 @@ class MemorySystem {
   const Watermarks& watermarks() const { return wmark_; }
   std::uint64_t min_free_kbytes() const { return min_free_kbytes_; }
 
-  // A frame for data, or kNoPfn when memory is exhausted. Contents undefined.
-  Pfn alloc_page();
+  // A frame for data, or kNoPfn when memory is exhausted. Contents undefined. Takes
+  // the allocation path (mm/page_alloc.h): below the low watermark it wakes kswapd,
+  // below min it reclaims and may call the OOM killer, so the caller must hold a
+  // reference on any page it still needs and recheck the PTEs it read before.
+  Pfn alloc_page(Gfp gfp = Gfp::user);
+  // A page off the free lists regardless of watermarks (the allocation path's last
+  // step), counted in pgalloc. Free memory must not be empty.
+  Pfn take_free_page();
   // A zeroed data frame (contents kept only when the machine keeps contents).
   Pfn alloc_zeroed_page();
   // A zeroed page-table frame, counted in PageTables.
@@ -146,6 +160,8 @@ class MemorySystem {
   hw::BlockDevice swap_device_;
   IoCompletions io_;
   NodeReclaimState reclaim_state_;
+  KswapdState kswapd_;
+  int swappiness_;  // vm.swappiness: the config's until written
   SwapReadaheadState swap_ra_;
   KernelHooks* hooks_ = nullptr;
   obs::VmStat stat_;

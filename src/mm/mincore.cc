@@ -1,12 +1,14 @@
 // mincore(2) (mm/mincore.c): which pages of a range are resident. A present PTE
-// counts; where nothing is mapped, a file mapping reports whether the page is in the
-// file's page cache (mincore_page()) and anonymous memory reports 0.
+// counts, and so does a swap entry whose page is still in the swap cache; where
+// nothing is mapped, a file mapping reports whether the page is in the file's page
+// cache (mincore_page()) and anonymous memory reports 0.
 #include "fs/inode.h"
 #include "fs/page_cache.h"
 #include "mm/memory_system.h"
 #include "mm/address_space.h"
 #include "mm/mman.h"
 #include "mm/page_table.h"
+#include "mm/swap_state.h"
 #include "mm/vma.h"
 
 namespace vmlab::mm {
@@ -25,6 +27,11 @@ Result<std::vector<std::uint8_t>> do_mincore(AddressSpace& mm, VirtAddr start, s
     const hw::Pte* pte = pte_lookup(mm, va);
     if (pte != nullptr && hw::pte_present(*pte)) {
       vec[i] = 1;
+    } else if (pte != nullptr && hw::is_swap_pte(*pte)) {
+      // mincore_pte_range(): a swapped-out page is resident while it is still in the
+      // swap cache, uptodate.
+      const Pfn pfn = swap_cache_get(mm.sys(), hw::pte_swap_entry(*pte));
+      vec[i] = pfn != kNoPfn && mm.sys().frame(pfn).test(PG_uptodate) ? 1 : 0;
     } else if (vma->file != nullptr) {
       // mincore_page(): a cached page counts when it is uptodate.
       const Pfn pfn = fs::page_cache_find(*vma->file->inode, vma->page_index(va));

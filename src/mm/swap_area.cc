@@ -6,7 +6,9 @@
 namespace vmlab::mm {
 
 SwapArea::SwapArea(const Options& o)
-    : type_(o.type),
+    : zeromap(o.max_pages, false),
+      swap_cgroup(o.max_pages, 0),
+      type_(o.type),
       name_(o.name),
       is_file_(o.is_file),
       priority_(o.priority),
@@ -14,8 +16,6 @@ SwapArea::SwapArea(const Options& o)
       cluster_pages_(o.cluster_pages),
       backing_(o.backing),
       map_(o.max_pages, 0),
-      zeromap(o.max_pages, false),
-      swap_cgroup(o.max_pages, 0),
       hints_(o.rotational ? 1 : std::max(1u, o.cpus), 0) {
   if (o.max_pages < 2) throw std::invalid_argument("a swap area needs a header page and a slot");
   // setup_clusters(): the header's slot and the slots past the end of the last
@@ -111,9 +111,22 @@ std::optional<std::uint64_t> SwapArea::alloc_slot(unsigned cpu) {
   return scan_list(ListKind::frag, true, hint);
 }
 
+unsigned SwapArea::count(std::uint64_t offset) const {
+  const std::uint8_t byte = map_[offset];
+  if (!(byte & kSwapCountContinued)) return byte & ~kSwapHasCache;
+  return kSwapMapMax + continued_.at(offset);
+}
+
 void SwapArea::dup(std::uint64_t offset) {
-  if (count(offset) >= kSwapMapMax) throw std::logic_error("swap count continuation is not modelled");
-  ++map_[offset];
+  if (map_[offset] == kSwapMapBad) throw std::logic_error("a reference to a bad swap slot");
+  if (map_[offset] & kSwapCountContinued) {
+    ++continued_[offset];
+  } else if ((map_[offset] & ~kSwapHasCache) == kSwapMapMax) {
+    map_[offset] |= kSwapCountContinued;
+    continued_[offset] = 1;
+  } else {
+    ++map_[offset];
+  }
 }
 
 void SwapArea::free_slot(std::uint64_t offset) {
@@ -133,6 +146,14 @@ void SwapArea::free_slot(std::uint64_t offset) {
 
 bool SwapArea::put_ref(std::uint64_t offset) {
   if (count(offset) == 0) throw std::logic_error("a swap slot lost a reference it did not have");
+  if (map_[offset] & kSwapCountContinued) {
+    // swap_count_continued(): the counts aside go first.
+    if (--continued_[offset] == 0) {
+      continued_.erase(offset);
+      map_[offset] &= static_cast<std::uint8_t>(~kSwapCountContinued);
+    }
+    return false;
+  }
   --map_[offset];
   if (map_[offset] != 0) return false;
   free_slot(offset);

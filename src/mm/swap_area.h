@@ -37,6 +37,7 @@ class SwapBacking {
 inline constexpr std::uint8_t kSwapHasCache = 0x40;  // SWAP_HAS_CACHE: a page is in the swap cache
 inline constexpr std::uint8_t kSwapMapBad = 0x3f;    // SWAP_MAP_BAD: never allocated (the header)
 inline constexpr std::uint8_t kSwapMapMax = 0x3e;    // SWAP_MAP_MAX: most references one byte counts
+inline constexpr std::uint8_t kSwapCountContinued = 0x80;  // COUNT_CONTINUED: more are counted aside
 
 class SwapArea {
  public:
@@ -70,9 +71,12 @@ class SwapArea {
   // SWAP_HAS_CACHE; none when the area is full.
   std::optional<std::uint64_t> alloc_slot(unsigned cpu);
   std::uint8_t map(std::uint64_t offset) const { return map_[offset]; }
-  // The references PTEs and shmem hold on the slot (swap_count()).
-  unsigned count(std::uint64_t offset) const { return map_[offset] & ~kSwapHasCache; }
-  // swap_duplicate(): one more reference (fork copying a swap PTE).
+  // The references PTEs and shmem hold on the slot (swp_swapcount()), those past
+  // SWAP_MAP_MAX included.
+  unsigned count(std::uint64_t offset) const;
+  // swap_duplicate(): one more reference (fork copying a swap PTE). Past SWAP_MAP_MAX
+  // the byte keeps SWAP_MAP_MAX with COUNT_CONTINUED and the rest is counted aside,
+  // as Linux's continuation pages do (add_swap_count_continuation()).
   void dup(std::uint64_t offset);
   // swap_free_nr() of one reference, or put_swap_folio() of the cache's mark; a slot
   // left with neither is freed (swap_entries_free()). Returns whether it was.
@@ -80,6 +84,9 @@ class SwapArea {
   bool put_cache(std::uint64_t offset);
   // Marks a slot whose page is (being put) in the swap cache (swapcache_prepare()).
   void set_cache(std::uint64_t offset) { map_[offset] |= kSwapHasCache; }
+
+  // SWP_WRITEOK: slots may be allocated. Cleared by swapoff while it empties the area.
+  bool writeok = true;
 
   // The swap cache: slot -> the page holding its contents.
   std::unordered_map<std::uint64_t, Pfn> cache;
@@ -115,6 +122,9 @@ class SwapArea {
   unsigned cluster_pages_;
   std::shared_ptr<SwapBacking> backing_;
   std::vector<std::uint8_t> map_;  // swap_map: a byte per slot
+  // References past SWAP_MAP_MAX of the slots whose byte has COUNT_CONTINUED (the
+  // continuation pages' counts). Kept by dup() and put_ref().
+  std::unordered_map<std::uint64_t, unsigned> continued_;
   std::vector<Cluster> clusters_;
   std::deque<unsigned> free_, nonfull_, frag_, full_;
   std::vector<std::uint64_t> hints_;  // the next slot to try: one per CPU, or hints_[0] for all (0: none)

@@ -23,15 +23,23 @@ std::unique_ptr<SwapArea> SwapInfo::remove(unsigned type) {
   return a;
 }
 
+void SwapInfo::renumber_after_removal(int prio) {
+  if (prio >= 0) return;
+  for (auto& a : areas_) {
+    if (a && a->priority() < prio) a->set_priority(a->priority() + 1);
+  }
+  ++least_priority_;
+}
+
 std::uint64_t SwapInfo::total_pages() const {
   std::uint64_t n = 0;
-  for (const auto& a : areas_) n += a ? a->pages() : 0;
+  for (const auto& a : areas_) n += a && a->writeok ? a->pages() : 0;  // swapoff takes an area out first
   return n;
 }
 
 std::uint64_t SwapInfo::free_pages() const {
   std::uint64_t n = 0;
-  for (const auto& a : areas_) n += a ? a->pages() - a->inuse_pages() : 0;
+  for (const auto& a : areas_) n += a && a->writeok ? a->pages() - a->inuse_pages() : 0;
   return n;
 }
 
@@ -44,7 +52,7 @@ std::optional<hw::SwapEntry> SwapInfo::alloc(unsigned cpu) {
   // from the next in turn (plist_requeue()).
   std::vector<SwapArea*> order;
   for (const auto& a : areas_) {
-    if (a) order.push_back(a.get());
+    if (a && a->writeok) order.push_back(a.get());
   }
   std::stable_sort(order.begin(), order.end(), [](SwapArea* x, SwapArea* y) { return x->priority() > y->priority(); });
   for (std::size_t i = 0; i < order.size();) {

@@ -36,6 +36,9 @@ class SwapInfo {
   bool full() const { return free_pages() * 2 < total_pages(); }
   // Whether any active area is on a rotational device (nr_rotate_swap > 0).
   bool any_rotational() const;
+  // swapoff of an area of negative priority `prio`: the default priorities given after
+  // it move up by one, and so does the next one to give.
+  void renumber_after_removal(int prio);
   // The priority the next area without one gets (--least_priority, from -1).
   int next_default_priority() { return --least_priority_; }
 

@@ -136,8 +136,14 @@ SwapIn read_swap_cache_async(MemorySystem& sys, hw::SwapEntry e, const AddressSp
   SwapArea* area = sys.swap().area(e.type);
   // swapcache_prepare(): only a slot in use may be read.
   if (area == nullptr || e.offset >= area->max_pages() || area->count(e.offset) == 0) return {};
-  const Pfn pfn = sys.alloc_page();
+  const Pfn pfn = sys.alloc_page(Gfp::user_cache);
   if (pfn == kNoPfn) return {};
+  // The allocation may have reclaimed or killed: the slot may have gone meanwhile (its
+  // owner was the OOM killer's victim).
+  if (area->count(e.offset) == 0 || swap_cache_get(sys, e) != kNoPfn) {
+    sys.put_page(pfn);
+    return read_swap_cache_async(sys, e, mm);
+  }
   Frame& f = sys.frame(pfn);
   f.flags = PG_swapbacked | PG_locked;
   // mem_cgroup_swapin_charge_folio(): the group the slot was charged to, if any.

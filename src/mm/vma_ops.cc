@@ -10,6 +10,7 @@
 #include "mm/memory_system.h"
 #include "mm/page_table.h"
 #include "mm/rmap.h"
+#include "mm/swap_state.h"
 
 namespace vmlab::mm {
 
@@ -128,6 +129,15 @@ void zap_range(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr end, ZapCows
     const hw::Pte old = pte;
     // should_zap_folio(): without even_cows, anonymous pages stay.
     if (cows == ZapCows::no && hw::pte_present(old) && !hw::pte_special(old) && sys.frame(hw::pte_pfn(old)).anon()) {
+      return;
+    }
+    if (hw::is_swap_pte(old)) {
+      // zap_nonpresent_ptes(): a swapped-out anonymous page is a COW too; its slot
+      // reference goes, and with the last one the slot and its swap-cache page.
+      if (cows == ZapCows::no) return;
+      pte = 0;
+      mm.add_rss(RssKind::swapents, -1);
+      free_swap_and_cache(sys, hw::pte_swap_entry(old));
       return;
     }
     pte = 0;

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "fs/page_cache.h"
+#include "mm/kswapd.h"
 #include "mm/lru_batch.h"
 #include "mm/memory_system.h"
 #include "mm/page_io.h"
@@ -491,11 +492,14 @@ void shrink_node(MemorySystem& sys, ScanControl& sc) {
   sc.nr_taken = sc.nr_file_taken = 0;
   prepare_scan_control(sys, sc);
   MemCgroup& target = sc.target ? *sc.target : sys.root_memcg();
+  const std::uint64_t reclaimed_before = sc.nr_reclaimed;
   for (MemCgroup* cg : sys.memcg_subtree(target)) {
     shrink_lruvec(sys, *cg, sc);
     // Direct reclaim stops at the group that reached its goal.
     if (sc.reclaimer == Reclaimer::direct && sc.target == nullptr && sc.nr_reclaimed >= sc.nr_to_reclaim) break;
   }
+  // Progress revives a kswapd that had given up on the node.
+  if (sc.nr_reclaimed > reclaimed_before) sys.kswapd().failures = 0;
   NodeReclaimState& node = sys.reclaim_state();
   const bool kswapd = sc.reclaimer == Reclaimer::kswapd;
   if (kswapd) {
@@ -503,11 +507,11 @@ void shrink_node(MemorySystem& sys, ScanControl& sc) {
     if (sc.nr_unqueued_dirty != 0 && sc.nr_unqueued_dirty == sc.nr_file_taken) node.dirty = true;
     // reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK): pages are coming back from the
     // device faster than kswapd can use them; it waits for a write to finish.
-    if (sc.nr_immediate != 0) (void)wait_for_any_io(sys);  // nothing in flight: no wait
+    if (sc.nr_immediate != 0) reclaim_throttle(sys, Throttle::writeback);
   }
   if (kswapd && sc.nr_dirty != 0 && sc.nr_dirty == sc.nr_congested) node.congested = true;
   // Direct reclaim stalls for the device while the node is congested.
-  if (!kswapd && node.congested) (void)wait_for_any_io(sys);  // nothing in flight: no wait
+  if (!kswapd && node.congested) reclaim_throttle(sys, Throttle::congested);
 }
 
 // snapshot_refaults(): the workingset activations reclaim has seen.
@@ -527,6 +531,12 @@ std::uint64_t do_try_to_free_pages(MemorySystem& sys, ScanControl& sc) {
       sc.nr_scanned = 0;
       complete_io(sys);
       shrink_node(sys, sc);
+      // consider_reclaim_throttle(): direct reclaim that reached priority 1 with
+      // nothing waits a jiffy for I/O to free something (unless kswapd gave up).
+      if (sc.reclaimer == Reclaimer::direct && sc.target == nullptr && sc.priority == 1 && sc.nr_reclaimed == 0 &&
+          sys.kswapd().failures < kMaxReclaimRetries) {
+        reclaim_throttle(sys, Throttle::noprogress);
+      }
       if (sc.nr_reclaimed >= sc.nr_to_reclaim) break;
       if (sc.priority < kDefPriority - 2) sc.may_writepage = true;
     } while (--sc.priority >= 0);
@@ -542,6 +552,35 @@ std::uint64_t do_try_to_free_pages(MemorySystem& sys, ScanControl& sc) {
     }
     return 0;
   }
+}
+
+std::uint64_t balance_pgdat(MemorySystem& sys, ZoneIdx highest_zoneidx) {
+  ++sys.stat()[VmEvent::pageoutrun];
+  ScanControl sc;
+  sc.reclaimer = Reclaimer::kswapd;
+  sc.reclaim_idx = highest_zoneidx;
+  sc.priority = kDefPriority;
+  MemCgroup& root = sys.root_memcg();
+  do {
+    if (pgdat_balanced(sys)) break;
+    const std::uint64_t before = sc.nr_reclaimed;
+    sc.may_writepage = true;
+    sc.may_swap = true;
+    // kswapd_age_node(): with swap, anonymous pages age even when no allocation asks
+    // for them, so that the inactive list has candidates.
+    if (sys.swap().total_pages() > 0 && inactive_is_low(sys, root, false)) {
+      for (MemCgroup* cg : sys.memcg_subtree(root)) shrink_active_list(sys, *cg, LruList::active_anon, kSwapClusterMax, sc);
+    }
+    // kswapd_shrink_node(): the high watermark's worth, at least 32 pages.
+    sc.nr_scanned = 0;
+    sc.nr_to_reclaim = std::max(sys.watermarks().high, kSwapClusterMax);
+    complete_io(sys);
+    shrink_node(sys, sc);
+    const bool raise_priority = sc.nr_scanned < sc.nr_to_reclaim;
+    if (raise_priority || sc.nr_reclaimed == before) --sc.priority;
+  } while (sc.priority >= 1);
+  snapshot_refaults(sys, root);
+  return sc.nr_reclaimed;
 }
 
 std::uint64_t try_to_free_pages(MemorySystem& sys, ZoneIdx zone) {

@@ -65,6 +65,9 @@ std::uint64_t reclaim_pages(MemorySystem& sys, std::vector<Pfn>& isolated);
 // found memory short: counts an allocation stall and reclaims at least 32 pages if it
 // can.
 std::uint64_t try_to_free_pages(MemorySystem& sys, ZoneIdx zone);
+// balance_pgdat(): one kswapd pass, from DEF_PRIORITY down until the node is
+// balanced (free memory above the high watermark). Returns the pages reclaimed.
+std::uint64_t balance_pgdat(MemorySystem& sys, ZoneIdx highest_zoneidx);
 // try_to_free_mem_cgroup_pages(): reclaim inside `cg` (its limit was reached, or
 // memory.max was lowered): at least max(nr_pages, 32) pages if it can.
 std::uint64_t try_to_free_mem_cgroup_pages(MemorySystem& sys, MemCgroup& cg, std::uint64_t nr_pages, bool may_swap);

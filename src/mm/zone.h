@@ -24,10 +24,12 @@ constexpr std::string_view zone_name(ZoneIdx z) {
   return "?";
 }
 
-// gfp_zone(): the highest zone an allocation may use. User pages (GFP_HIGHUSER_MOVABLE)
-// may use ZONE_MOVABLE; the kernel's own allocations (GFP_KERNEL: page tables) stop at
-// ZONE_NORMAL.
-enum class Gfp : std::uint8_t { user, kernel };
-constexpr ZoneIdx gfp_zone(Gfp g) { return g == Gfp::user ? ZoneIdx::movable : ZoneIdx::normal; }
+// What an allocation is for, standing for its gfp mask: a zeroed anonymous page
+// (GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP), a page-cache or swap-cache page
+// (GFP_HIGHUSER_MOVABLE), or the kernel's own (GFP_KERNEL_ACCOUNT: page tables).
+enum class Gfp : std::uint8_t { user, user_cache, kernel };
+// gfp_zone(): the highest zone an allocation may use. User pages may use ZONE_MOVABLE;
+// the kernel's own allocations stop at ZONE_NORMAL.
+constexpr ZoneIdx gfp_zone(Gfp g) { return g == Gfp::kernel ? ZoneIdx::normal : ZoneIdx::movable; }
 
 }  // namespace vmlab::mm

@@ -23,8 +23,9 @@ struct Entry {
 // /proc's own entries, in proc_readdir()'s order (the proc_dir_entry tree sorts by
 // name length, then bytes); "self", "thread-self" and the pids follow
 // (proc_pid_readdir()).
-constexpr std::array<Entry, 6> kRootEntries{{
+constexpr std::array<Entry, 7> kRootEntries{{
     {"sys", Kind::dir, 0555},
+    {"swaps", Kind::file, 0444},
     {"mounts", Kind::link, 0777},  // -> self/mounts
     {"uptime", Kind::file, 0444},
     {"vmstat", Kind::file, 0444},
@@ -34,7 +35,7 @@ constexpr std::array<Entry, 6> kRootEntries{{
 
 // /proc/PID, in tgid_base_stuff[] order; /proc/PID/task/TID has the same but "task"
 // (tid_base_stuff[]).
-constexpr std::array<Entry, 14> kPidEntries{{
+constexpr std::array<Entry, 16> kPidEntries{{
     {"task", Kind::dir, 0555},
     {"environ", Kind::file, 0400},
     {"status", Kind::file, 0444},
@@ -49,12 +50,14 @@ constexpr std::array<Entry, 14> kPidEntries{{
     {"mounts", Kind::file, 0444},
     {"smaps", Kind::file, 0444},
     {"smaps_rollup", Kind::file, 0444},
+    {"oom_score", Kind::file, 0444},
+    {"oom_score_adj", Kind::file, 0644},
 }};
 
 // /proc/sys: directories, then files (sysctl tables list names in byte order).
 constexpr std::array<std::string_view, 3> kSysDirs{"sys", "sys/kernel", "sys/vm"};
-constexpr std::array<std::string_view, 12> kSysFiles{
-    "sys/kernel/pid_max",          "sys/vm/admin_reserve_kbytes", "sys/vm/max_map_count",
+constexpr std::array<std::string_view, 13> kSysFiles{
+    "sys/kernel/pid_max",          "sys/vm/admin_reserve_kbytes", "sys/vm/drop_caches",  "sys/vm/max_map_count",
     "sys/vm/min_free_kbytes",      "sys/vm/mmap_min_addr",        "sys/vm/overcommit_kbytes",
     "sys/vm/overcommit_memory",    "sys/vm/overcommit_ratio",     "sys/vm/page-cluster",
     "sys/vm/swappiness",           "sys/vm/user_reserve_kbytes",  "sys/vm/watermark_scale_factor",
@@ -118,7 +121,9 @@ Result<std::shared_ptr<fs::Inode>> ProcFs::make(const std::string& rel, const fs
     if (rel == kSysDirs[i]) return std::shared_ptr<fs::Inode>(node(kFirstInum + 16 + i, Kind::dir, 0555));
   }
   for (std::size_t i = 0; i < kSysFiles.size(); ++i) {
-    if (rel == kSysFiles[i]) return std::shared_ptr<fs::Inode>(node(kFirstInum + 32 + i, Kind::file, 0644));
+    // drop_caches is write-only (0200); the others read and write (0644).
+    const std::uint32_t mode = kSysFiles[i] == "sys/vm/drop_caches" ? 0200 : 0644;
+    if (rel == kSysFiles[i]) return std::shared_ptr<fs::Inode>(node(kFirstInum + 32 + i, Kind::file, mode));
   }
   // proc_pid_lookup(): a process not yet reaped; below it, proc_task_lookup(): one of
   // its threads not yet released.

@@ -110,7 +110,7 @@ Result<std::string> sys_text(std::string_view name, const mm::MemorySystem& sys)
   if (name == "vm/overcommit_memory") return line(c.overcommit_memory);
   if (name == "vm/overcommit_ratio") return line(c.overcommit_ratio);
   if (name == "vm/page-cluster") return line(c.page_cluster);
-  if (name == "vm/swappiness") return line(c.swappiness);
+  if (name == "vm/swappiness") return line(sys.swappiness());
   if (name == "vm/watermark_scale_factor") return line(c.watermark_scale_factor);
   return Errno::noent;
 }
@@ -134,6 +134,8 @@ Result<std::string> task_file(Kernel& k, mm::MemorySystem& sys, const Task& t, s
     if (file == "smaps") return proc::smaps_text(sys, *t.mm);
     return proc::smaps_rollup_text(sys, *t.mm);
   }
+  if (file == "oom_score") return fmt::format("{}\n", oom_score(k, t));
+  if (file == "oom_score_adj") return fmt::format("{}\n", t.tg->oom_score_adj);
   if (file.empty() || file == "task") return Errno::isdir;
   return Errno::noent;
 }
@@ -155,6 +157,7 @@ Result<std::string> Kernel::proc_text(std::string_view path, const Task* self) {
   if (rest.starts_with('/')) rest.remove_prefix(1);
   if (rest == "meminfo") return proc::meminfo_text(sys_);
   if (rest == "vmstat") return proc::vmstat_text(sys_);
+  if (rest == "swaps") return proc_swaps();
   if (rest == "mounts") return mounts_text(vfs());
   if (rest == "cpuinfo") return cpuinfo_text(config_);
   if (rest == "uptime") {

@@ -11,6 +11,7 @@
 #include "mm/address_space.h"
 #include "mm/memory_system.h"
 #include "mm/page_table.h"
+#include "mm/swap_state.h"
 #include "mm/vma.h"
 
 namespace vmlab::proc {
@@ -67,6 +68,14 @@ SmapsCounts smaps_counts(mm::MemorySystem& sys, mm::AddressSpace& mm, const mm::
   c.size = v.end - v.start;
   const bool locked = v.flags & mm::VM_LOCKED;
   mm::for_each_pte(mm, v.start, v.end, [&](VirtAddr, hw::Pte& pte) {
+    if (hw::is_swap_pte(pte)) {
+      // smaps_pte_entry(): a swapped-out page counts as Swap, and its SwapPss is
+      // divided among the entries that share the slot (swp_swapcount()).
+      c.swap += kPageSize;
+      const unsigned sharers = mm::swap_count(sys, hw::pte_swap_entry(pte));
+      c.swap_pss_shifted += sharers >= 2 ? (kPageSize << kPssShift) / sharers : kPageSize << kPssShift;
+      return;
+    }
     // vm_normal_page(): the zero page and PROT_NONE-less holes are not counted.
     if (!hw::pte_present(pte) || hw::pte_special(pte)) return;
     const mm::Frame& page = sys.frame(hw::pte_pfn(pte));
@@ -137,7 +146,9 @@ Meminfo meminfo(const mm::MemorySystem& sys) {
   m.mem_total = kb(sys.total_pages());
   m.mem_free = kb(sys.buddy().free_pages());
   m.mem_available = kb(sys.available_pages());
-  m.cached = kb(static_cast<std::uint64_t>(st[NodeStat::nr_file_pages]));
+  // Cached: the page cache without the swap cache, which has its own line.
+  m.swap_cached = kb(static_cast<std::uint64_t>(st[NodeStat::nr_swapcached]));
+  m.cached = kb(static_cast<std::uint64_t>(st[NodeStat::nr_file_pages] - st[NodeStat::nr_swapcached]));
   m.active_anon = kb(sys.lru_size(mm::LruList::active_anon));
   m.inactive_anon = kb(sys.lru_size(mm::LruList::inactive_anon));
   m.active_file = kb(sys.lru_size(mm::LruList::active_file));
@@ -146,8 +157,8 @@ Meminfo meminfo(const mm::MemorySystem& sys) {
   m.inactive = m.inactive_anon + m.inactive_file;
   m.unevictable = kb(sys.lru_size(mm::LruList::unevictable));
   m.mlocked = kb(static_cast<std::uint64_t>(st[NodeStat::nr_mlock]));
-  m.swap_total = sys.config().swap_bytes / 1024;
-  m.swap_free = m.swap_total;
+  m.swap_total = kb(sys.swap().total_pages());
+  m.swap_free = kb(sys.swap().free_pages());
   m.dirty = kb(static_cast<std::uint64_t>(st[NodeStat::nr_file_dirty]));
   m.writeback = kb(static_cast<std::uint64_t>(st[NodeStat::nr_writeback]));
   m.anon_pages = kb(static_cast<std::uint64_t>(st[NodeStat::nr_anon_mapped]));

@@ -49,16 +49,17 @@ TEST_F(DirTest, RootDevAndMemfsDirectories) {
 TEST_F(DirTest, ProcListsItsFilesSelfAndEveryProcess) {
   Process q = m_.spawn("q");
   const Names procs = names("/proc");
-  const Names want{".", "..", "sys", "mounts", "uptime", "vmstat", "meminfo", "self", "thread-self",
+  const Names want{".", "..", "sys", "swaps", "mounts", "uptime", "vmstat", "meminfo", "self", "thread-self",
                    std::to_string(p_.pid()), std::to_string(q.pid())};
   EXPECT_EQ(procs, want);
   EXPECT_EQ(names("/proc/self"), (Names{".", "..", "task", "environ", "status", "comm", "cmdline", "stat", "statm",
-                                        "maps", "cwd", "root", "exe", "mounts", "smaps", "smaps_rollup"}));
+                                        "maps", "cwd", "root", "exe", "mounts", "smaps", "smaps_rollup", "oom_score",
+                                        "oom_score_adj"}));
   // tid_base_stuff[]: a thread's directory has the same files but "task".
   EXPECT_EQ(names("/proc/self/task"), (Names{".", "..", std::to_string(p_.pid())}));
   EXPECT_EQ(names("/proc/self/task/" + std::to_string(p_.pid())),
             (Names{".", "..", "environ", "status", "comm", "cmdline", "stat", "statm", "maps", "cwd", "root", "exe",
-                   "mounts", "smaps", "smaps_rollup"}));
+                   "mounts", "smaps", "smaps_rollup", "oom_score", "oom_score_adj"}));
   EXPECT_EQ(names("/proc/sys"), (Names{".", "..", "kernel", "vm"}));
   EXPECT_EQ(names("/proc/sys/kernel"), (Names{".", "..", "pid_max"}));
   // A process gone (reaped) is gone from /proc.
