@@ -18,6 +18,7 @@
 #include "fidelity/compare.h"
 #include "fidelity/driver.h"
 #include "fidelity/rule.h"
+#include "fidelity/runner_process.h"
 #include "fidelity/vmlab_backend.h"
 
 #ifndef VMLAB_FIDELITY_CASES_DIR
@@ -35,12 +36,6 @@ constexpr int kCaseTimeoutMs = 120000;
 // Set by SIGINT/SIGTERM during a run: the run stops after the current case and cleans up.
 volatile sig_atomic_t g_stop = 0;
 void on_stop(int) { g_stop = 1; }
-
-std::uint64_t now_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000000;
-}
 
 Record failed(const Case& c, const std::string& why) {
   Record r;
@@ -82,68 +77,18 @@ Record run_native(const Case& c, const std::string& runner, const std::string& w
   }
   const std::string dir = workdir + "/files";
   fs::create_directories(dir, ec);
-  int out_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return failed(c, "pipe failed");
-  const std::string err_file = workdir + "/stderr";
-  std::cout.flush();
-  std::cerr.flush();
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(out_pipe[0]);
-    ::close(out_pipe[1]);
-    return failed(c, "fork failed");
-  }
-  if (pid == 0) {
-    ::setpgid(0, 0);  // its own group: whatever it leaves running is killed with it
-    ::dup2(out_pipe[1], 1);
-    int e = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (e >= 0) ::dup2(e, 2);
-    ::execl(runner.c_str(), runner.c_str(), "--dir", dir.c_str(), case_file.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  ::setpgid(pid, pid);
-  ::close(out_pipe[1]);
-  std::string output;
-  bool timed_out = false;
-  const std::uint64_t deadline = now_ms() + kCaseTimeoutMs;
-  char buf[65536];
-  for (;;) {
-    const std::uint64_t t = now_ms();
-    if (t >= deadline || g_stop) {
-      timed_out = true;
-      break;
-    }
-    pollfd pfd{out_pipe[0], POLLIN, 0};
-    int pr = ::poll(&pfd, 1, static_cast<int>(std::min<std::uint64_t>(deadline - t, 1000)));
-    if (pr < 0 && errno == EINTR) continue;
-    if (pr <= 0) continue;
-    ssize_t n = ::read(out_pipe[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    output.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(out_pipe[0]);
-  ::kill(-pid, SIGKILL);  // the runner's group: nothing of the case outlives it
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  std::string err_text;
-  {
-    std::ifstream f(err_file);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    err_text = ss.str();
-  }
+  const RunnerExit r = run_runner(runner, {"--dir", dir, case_file}, workdir + "/stderr", kCaseTimeoutMs, g_stop);
   fs::remove_all(workdir, ec);
-  if (timed_out) return failed(c, "native runner timed out");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string why = WIFSIGNALED(status) ? fmt::format("native runner killed by signal {}", WTERMSIG(status))
-                                          : fmt::format("native runner exited with {}", WEXITSTATUS(status));
-    if (!err_text.empty()) why += ": " + err_text.substr(0, 400);
+  if (!r.failure.empty()) return failed(c, r.failure);
+  if (r.timed_out) return failed(c, "native runner timed out");
+  if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
+    std::string why = WIFSIGNALED(r.status) ? fmt::format("native runner killed by signal {}", WTERMSIG(r.status))
+                                            : fmt::format("native runner exited with {}", WEXITSTATUS(r.status));
+    if (!r.errors.empty()) why += ": " + r.errors.substr(0, 400);
     return failed(c, why);
   }
   try {
-    auto j = nlohmann::json::parse(output);
+    auto j = nlohmann::json::parse(r.output);
     if (!j.is_array() || j.empty()) return failed(c, "native runner printed no record");
     return record_from_json(j[0]);
   } catch (const std::exception& e) {

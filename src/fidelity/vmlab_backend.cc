@@ -1,8 +1,6 @@
 #include "fidelity/vmlab_backend.h"
 
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #include <cstdio>
 #include <algorithm>
@@ -11,6 +9,7 @@
 #include <stdexcept>
 
 #include "api/machine_state.h"
+#include "fidelity/host_disk.h"
 #include "fidelity/procmaps.h"
 #include "fs/memfs.h"
 #include "fs/page_cache.h"
@@ -84,14 +83,7 @@ MachineConfig host_like_config() {
   if (read_number("/proc/sys/vm/max_map_count", v)) c.max_map_count = static_cast<std::uint32_t>(v);
   if (read_number("/proc/sys/vm/mmap_min_addr", v)) c.mmap_min_addr = static_cast<std::uint64_t>(v);
   // The read-ahead of the block device holding /tmp, where the native runner's files are.
-  struct stat st {};
-  if (::stat("/tmp", &st) == 0) {
-    const std::string dev = std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
-    if (read_number("/sys/dev/block/" + dev + "/queue/read_ahead_kb", v) ||
-        read_number("/sys/dev/block/" + dev + "/../queue/read_ahead_kb", v)) {
-      c.read_ahead_kb = static_cast<std::uint64_t>(v);
-    }
-  }
+  if (auto kb = disk_queue_setting("/tmp", "read_ahead_kb")) c.read_ahead_kb = static_cast<std::uint64_t>(*kb);
   // Stock Linux maps the shared zero page on an anonymous read fault; a kernel that
   // forbids it (as the reference says CI's may) maps a private zeroed page. Ask the host.
   c.zero_page = host_maps_zero_page();
