@@ -47,9 +47,30 @@ Case one_case(const nlohmann::json& j, const std::string& origin) {
       c.config.push_back(k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
     }
   }
+  if (j.contains("pressure")) {
+    try {
+      c.pressure = parse_pressure(j["pressure"]);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(origin + ": case " + c.name + ": " + e.what());
+    }
+  }
   return c;
 }
 }  // namespace
+
+nlohmann::json case_to_json(const Case& c) {
+  nlohmann::json j{{"name", c.name}};
+  if (!c.description.empty()) j["description"] = c.description;
+  if (c.linux_rule) j["linux"] = "rule";
+  if (!c.config.empty()) {
+    nlohmann::json config = nlohmann::json::object();
+    for (const std::string& kv : c.config) config[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
+    j["config"] = config;
+  }
+  if (c.pressure) j["pressure"] = pressure_to_json(*c.pressure);
+  j["steps"] = c.steps;
+  return j;
+}
 
 std::vector<Case> parse_cases(const nlohmann::json& j, const std::string& origin) {
   std::vector<Case> out;

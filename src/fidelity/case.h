@@ -3,10 +3,13 @@
 // See docs/fidelity.md for the format.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "fidelity/pressure.h"
 
 namespace vmlab::fidelity {
 
@@ -21,7 +24,13 @@ struct Case {
   // vmlab runs with `config` (key=value settings) over the host-like configuration.
   bool linux_rule = false;
   std::vector<std::string> config;
+  // A pressure case ("pressure": {...}) runs its processes in a memory cgroup with a
+  // swap area beside it (pressure.h).
+  std::optional<PressureConfig> pressure;
 };
+
+// The case as a case file holds it (what the native runner is given).
+nlohmann::json case_to_json(const Case& c);
 
 // A case file holds one case (an object with "name" and "steps"), an array of them, or
 // {"cases": [...]}. Throws std::runtime_error naming the file and the problem.

@@ -70,11 +70,7 @@ Record run_native(const Case& c, const std::string& runner, const std::string& w
   std::error_code ec;
   fs::create_directories(workdir, ec);
   const std::string case_file = workdir + "/case.json";
-  {
-    std::ofstream f(case_file);
-    nlohmann::json j{{"name", c.name}, {"steps", c.steps}};
-    f << j.dump();
-  }
+  std::ofstream(case_file) << case_to_json(c).dump();
   const std::string dir = workdir + "/files";
   fs::create_directories(dir, ec);
   const RunnerExit r = run_runner(runner, {"--dir", dir, case_file}, workdir + "/stderr", kCaseTimeoutMs, g_stop);
@@ -119,7 +115,7 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
       std::error_code ec;
       std::filesystem::create_directories(o.save_random_dir, ec);
       std::ofstream f(o.save_random_dir + "/" + cases.back().name + ".json");
-      f << nlohmann::json{{"name", cases.back().name}, {"steps", cases.back().steps}}.dump(2) << "\n";
+      f << case_to_json(cases.back()).dump(2) << "\n";
     }
   }
   if (!o.filter.empty()) {
