@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "fidelity/memcg_stat.h"
 
 namespace vmlab::fidelity {
 
@@ -38,6 +41,29 @@ struct ObserveOutcome {
   std::uint64_t majflt = 0;
   std::string maps;
   std::string smaps;
+  // /proc/PID/status. VmRSS includes what the process had before the case (the native
+  // runner's own program and buffers): a pressure case compares its growth.
+  std::uint64_t vmrss_kb = 0;
+  std::uint64_t vmswap_kb = 0;
+};
+
+// What a pressure case sees besides its processes: the memory cgroup's fields
+// (memcg_stat.h) and the machine's swap traffic (/proc/vmstat).
+struct PressureSample {
+  MemcgFields memcg;
+  std::uint64_t pswpin = 0;
+  std::uint64_t pswpout = 0;
+};
+
+struct MincoreOutcome {
+  std::int64_t ret = 0;   // 0 or -errno
+  std::string resident;   // one '0' or '1' per page
+};
+
+// Thrown by a backend when the process a step ran in died during it: the OOM killer
+// chose it (SIGKILL), and it could not answer.
+struct ProcessKilled {
+  int slot = 0;
 };
 
 enum class Fill { zero, pattern, text };
@@ -83,6 +109,23 @@ class Backend {
   // The process in `slot` waits for the one in `child_slot`: its wait status.
   virtual std::int64_t wait(int slot, int child_slot) = 0;
   virtual ObserveOutcome observe(int slot) = 0;
+
+  // Pressure cases only (the backend was made for one): its processes run in the
+  // case's memory cgroup, the main process from start() on, the others by birth.
+  virtual PressureSample sample_pressure() = 0;
+  // Waits until the swap and file writes the case started have completed (the host's
+  // are asynchronous), then drains every CPU's LRU batches (the pages those writes
+  // rotated wait there, held, until something drains them).
+  virtual void settle() = 0;
+  // Writes /proc/PID/oom_score_adj as root does (the harness, not the process): 0 or -errno.
+  virtual std::int64_t set_oom_score_adj(int slot, int value) = 0;
+  virtual MincoreOutcome mincore(int slot, std::uint64_t addr, std::uint64_t len) = 0;
+  // The slots whose processes were killed since the previous call (the case's exit op
+  // is not a kill), in slot order.
+  virtual std::vector<int> take_killed() = 0;
+  // The wait status of a dead process no process of the case waits for (the main
+  // process, or one whose parent died before it): the harness reaps it.
+  virtual std::int64_t reap(int slot) = 0;
 };
 
 }  // namespace vmlab::fidelity

@@ -1,5 +1,7 @@
 #include "fidelity/driver.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -9,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "fidelity/procmaps.h"
+#include "fidelity/swap_priming.h"
 
 namespace vmlab::fidelity {
 
@@ -153,6 +156,7 @@ struct Proc {
   int slot = 0;
   int parent = -1;  // slot
   bool alive = true;
+  bool killed = false;  // by the OOM killer (a pressure case): later steps in it are void
   std::map<std::string, Mapping> maps;
   std::uint64_t brk = 0;
   std::uint64_t heap_top = 0;  // highest page-aligned break seen
@@ -180,6 +184,7 @@ class Driver {
       main.heap_top = brk0_;
       slots_[0] = true;
       procs_.push_back(main);
+      if (c_.pressure) begin_pressure();
       int i = 0;
       for (const auto& s : c_.steps) {
         StepRecord sr;
@@ -190,6 +195,8 @@ class Driver {
         if (s.contains("map") && s["map"].is_string()) sr.label += " " + s["map"].get<std::string>();
         if (pname != "main") sr.label += " (" + pname + ")";
         step(s, op, pname, sr);
+        if (c_.pressure) record_kills(sr);
+        if (s.contains("skip")) skip_fields(s["skip"], sr);
         rec.steps.push_back(std::move(sr));
         ++i;
       }
@@ -201,11 +208,20 @@ class Driver {
 
  private:
   Proc& proc(const std::string& name) {
+    bool was_killed = false;
     for (auto& p : procs_) {
       if (p.name == name && p.alive) return p;
+      was_killed = was_killed || (p.name == name && p.killed);
     }
+    // Which process the OOM killer takes may vary on the host: a step in one it took is
+    // an answer to compare (and a reason to rerun), not a malformed case.
+    if (was_killed) throw KilledProc{name};
     bad("no live process " + name);
   }
+
+  struct KilledProc {
+    std::string name;
+  };
 
   std::uint64_t page_of(const json& s, const char* key, std::uint64_t dflt = 0) {
     if (!s.contains(key)) return dflt;
@@ -329,7 +345,98 @@ class Driver {
       do_step(s, op, pname, sr);
     } catch (const MissingMap& m) {
       sr.add("ret", "no mapping " + m.name);
+    } catch (const KilledProc& k) {
+      sr.add("ret", "process " + k.name + " was killed");
+    } catch (const ProcessKilled&) {
+      // Killed in the middle of the step (by the OOM killer): there is nothing else it
+      // could show; record_kills() says who died and how.
+      sr.fields.clear();
+      sr.add("sig", "SIGKILL");
     }
+  }
+
+  // A pressure case's processes start from the same state on both sides: the swap-in
+  // readahead primed (swap_priming.h), then the counters taken as they stand.
+  void begin_pressure() {
+    if (c_.pressure->swap > 0) {
+      for (const json& s : swap_priming_steps()) {
+        StepRecord scratch;
+        step(s, s["op"].get<std::string>(), "main", scratch);
+        for (const auto& [field, value] : scratch.fields) {
+          if (field == "sig") bad("priming the swap readahead failed: " + value);
+        }
+      }
+      procs_[0].maps.erase(kPrimingMap);
+    }
+    const ObserveOutcome o = b_.observe(0);
+    procs_[0].last_min = o.minflt;
+    procs_[0].last_maj = o.majflt;
+    rss_base_kb_ = o.vmrss_kb;
+    last_sample_ = b_.sample_pressure();
+  }
+
+  Proc* live_proc_in(int slot) {
+    for (auto& p : procs_) {
+      if (p.alive && p.slot == slot) return &p;
+    }
+    return nullptr;
+  }
+
+  // The processes the OOM killer took during the step: each is reaped as Linux would
+  // have it reaped, by its parent, or by the harness when it has none in the case, and
+  // its wait status recorded ("killed.p1": "0x9", SIGKILL).
+  void record_kills(StepRecord& sr) {
+    std::vector<Proc*> victims;
+    for (int slot : b_.take_killed()) {
+      Proc* v = live_proc_in(slot);
+      if (v == nullptr) bad(fmt::format("process slot {} died but was not running", slot));
+      v->alive = false;
+      v->killed = true;
+      victims.push_back(v);
+    }
+    for (Proc* v : victims) {
+      Proc* parent = v->parent >= 0 ? live_proc_in(v->parent) : nullptr;
+      const std::int64_t status = parent ? b_.wait(parent->slot, v->slot) : b_.reap(v->slot);
+      slots_[v->slot] = false;
+      for (auto& q : procs_) {
+        if (q.alive && q.parent == v->slot) q.parent = -2;
+      }
+      sr.add("killed." + v->name, fmt::format("{:#x}", status));
+    }
+  }
+
+  // "skip": fields a step does not compare, as fnmatch(3) patterns ("memcg.*"): where
+  // the host's own answer varies from run to run (docs/fidelity.md says which and why).
+  static void skip_fields(const json& patterns, StepRecord& sr) {
+    if (!patterns.is_array()) bad("skip must be a list of field patterns");
+    std::erase_if(sr.fields, [&](const auto& f) {
+      for (const auto& p : patterns) {
+        if (::fnmatch(p.get<std::string>().c_str(), f.first.c_str(), 0) == 0) return true;
+      }
+      return false;
+    });
+  }
+
+  // The pressure fields of an observe step: the process's VmRSS growth since the case
+  // began and its VmSwap, then the group's: the memory cgroup's fields (what only grows,
+  // as growth since the previous observe step) and the machine's swap-ins and swap-outs
+  // since then.
+  void observe_pressure(const ObserveOutcome& o, StepRecord& sr) {
+    sr.add("vmrss", std::to_string(static_cast<std::int64_t>(o.vmrss_kb - rss_base_kb_)));
+    sr.add("vmswap", std::to_string(o.vmswap_kb));
+    observe_group(sr);
+  }
+
+  void observe_group(StepRecord& sr) {
+    PressureSample now = b_.sample_pressure();
+    for (const auto& [field, value] : now.memcg) {
+      const auto before = last_sample_.memcg.find(field);
+      const bool delta = memcg_field_is_cumulative(field) && before != last_sample_.memcg.end();
+      sr.add("memcg." + field, std::to_string(delta ? value - before->second : value));
+    }
+    sr.add("pswpin", std::to_string(now.pswpin - last_sample_.pswpin));
+    sr.add("pswpout", std::to_string(now.pswpout - last_sample_.pswpout));
+    last_sample_ = std::move(now);
   }
 
   void do_step(const json& s, const std::string& op, const std::string& pname, StepRecord& sr) {
@@ -441,7 +548,6 @@ class Driver {
         sr.add("ret", "ok");
         if (op == "load") sr.add("bytes", hex_bytes(a.bytes));
       }
-      if (a.signo == 9) p.alive = false;
       return;
     }
     if (op == "touch") {
@@ -451,7 +557,6 @@ class Driver {
       AccessOutcome a = b_.touch(p.slot, addr, len / kPage, write, static_cast<std::uint8_t>(s.value("value", 1)));
       if (a.signo) sr.add("sig", signal_text(a, addr));
       else sr.add("ret", "ok");
-      if (a.signo == 9) p.alive = false;
       return;
     }
     if (op == "fork") {
@@ -491,11 +596,35 @@ class Driver {
       sr.add("status", fmt::format("{:#x}", st));
       return;
     }
+    if (op == "settle") {
+      if (!c_.pressure) bad("settle needs a pressure case");
+      b_.settle();
+      return;
+    }
+    if (op == "oom_score_adj") {
+      sr.add("ret", ret_text(b_.set_oom_score_adj(proc(pname).slot, s.at("value").get<int>())));
+      return;
+    }
+    if (op == "mincore") {
+      Proc& p = proc(pname);
+      auto [addr, len] = range(p, s);
+      const MincoreOutcome m = b_.mincore(p.slot, addr, len);
+      sr.add("ret", ret_text(m.ret));
+      if (m.ret == 0) sr.add("resident", m.resident);
+      return;
+    }
+    if (op == "observe_group") {
+      // The group and the swap traffic alone: what is left when no process is.
+      if (!c_.pressure) bad("observe_group needs a pressure case");
+      observe_group(sr);
+      return;
+    }
     if (op == "observe") {
       Proc& p = proc(pname);
       ObserveOutcome o = b_.observe(p.slot);
       sr.add("minflt", std::to_string(o.minflt - p.last_min));
       sr.add("majflt", std::to_string(o.majflt - p.last_maj));
+      if (c_.pressure) observe_pressure(o, sr);
       p.last_min = o.minflt;
       p.last_maj = o.majflt;
       std::vector<ProcVma> vmas = parse_smaps(o.smaps.empty() ? o.maps : o.smaps);
@@ -555,6 +684,10 @@ class Driver {
   std::uint64_t stack_ref_ = 0;  // the first process's stack0, for addresses near the stack
   std::vector<Proc> procs_;
   bool slots_[kMaxProcs] = {};
+  // Pressure cases: the main process's VmRSS before the case, and the counters at the
+  // previous observe step.
+  std::uint64_t rss_base_kb_ = 0;
+  PressureSample last_sample_;
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +24,9 @@
 
 #ifndef VMLAB_FIDELITY_CASES_DIR
 #define VMLAB_FIDELITY_CASES_DIR ""
+#endif
+#ifndef VMLAB_FIDELITY_PRESSURE_CASES_DIR
+#define VMLAB_FIDELITY_PRESSURE_CASES_DIR ""
 #endif
 #ifndef VMLAB_NATIVE_RUNNER_PATH
 #define VMLAB_NATIVE_RUNNER_PATH ""
@@ -48,6 +52,11 @@ Record failed(const Case& c, const std::string& why) {
 std::string default_cases_dir() {
   if (const char* e = std::getenv("VMLAB_FIDELITY_CASES")) return e;
   return VMLAB_FIDELITY_CASES_DIR;
+}
+
+std::string default_pressure_cases_dir() {
+  if (const char* e = std::getenv("VMLAB_FIDELITY_PRESSURE_CASES")) return e;
+  return VMLAB_FIDELITY_PRESSURE_CASES_DIR;
 }
 
 std::string default_native_runner() {
@@ -92,9 +101,37 @@ Record run_native(const Case& c, const std::string& runner, const std::string& w
   }
 }
 
+nlohmann::json probe_pressure_host(const std::string& runner) {
+  char tmpl[] = "/tmp/vmlab-fidelity-probe.XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) return {{"ok", false}, {"why", "cannot create a temporary directory"}};
+  const RunnerExit r = run_runner(runner, {"--probe-pressure"}, std::string(tmpl) + "/stderr", kCaseTimeoutMs, g_stop);
+  std::error_code ec;
+  std::filesystem::remove_all(tmpl, ec);
+  try {
+    if (r.failure.empty() && !r.timed_out && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0) {
+      return nlohmann::json::parse(r.output);
+    }
+  } catch (const std::exception&) {
+  }
+  return {{"ok", false}, {"why", "the native runner's probe failed: " + r.failure + r.errors.substr(0, 200)}};
+}
+
+// A pressure case's machine: the host-like one with the case's swap area and the host's
+// swap settings (pressure_overrides()).
+Record run_vmlab_pressure(const Case& c, const MachineConfig& config, const HostSwapFacts& host) {
+  MachineConfig pressure_config = config;
+  try {
+    for (const std::string& kv : pressure_overrides(*c.pressure, host)) pressure_config.apply_override(kv);
+    pressure_config.validate();
+  } catch (const std::exception& e) {
+    return failed(c, std::string("config: ") + e.what());
+  }
+  return run_vmlab(c, pressure_config);
+}
+
 Record run_vmlab(const Case& c, const MachineConfig& config) {
   try {
-    VmlabBackend b(config);
+    VmlabBackend b(config, c.pressure);
     return run_case(c, b);
   } catch (const std::exception& e) {
     return failed(c, std::string("vmlab: ") + e.what());
@@ -110,7 +147,7 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
     return 2;
   }
   for (std::uint64_t n = 0; n < o.random; ++n) {
-    cases.push_back(random_case(o.seed, n));
+    cases.push_back(o.suite == Suite::pressure ? random_pressure_case(o.seed, n) : random_case(o.seed, n));
     if (!o.save_random_dir.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(o.save_random_dir, ec);
@@ -135,6 +172,36 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
         << "' (build the vmlab-native-runner target or pass --runner)\n";
     return 2;
   }
+  g_stop = 0;
+  // Pressure cases need root, swapon and a memory cgroup; the runner says whether the
+  // host has them and what vmlab copies of its swap.
+  HostSwapFacts swap_facts;
+  if (std::any_of(cases.begin(), cases.end(), [](const Case& c) { return c.pressure.has_value(); })) {
+    const nlohmann::json probe = probe_pressure_host(runner);
+    if (!probe.value("ok", false)) {
+      const std::string why = probe.value("why", std::string("unknown"));
+      if (o.suite == Suite::pressure) {
+        out << "fidelity: pressure suite skipped: " << why << "\n";
+        return 0;
+      }
+      const auto skipped = std::erase_if(cases, [](const Case& c) { return c.pressure.has_value(); });
+      out << "fidelity: " << skipped << " pressure cases skipped: " << why << "\n";
+    } else {
+      swap_facts = {probe.at("rotational").get<bool>(), probe.at("swappiness").get<int>(),
+                    probe.at("page_cluster").get<int>()};
+      out << "pressure: memory cgroup " << probe.at("cgroup").get<std::string>() << " under "
+          << probe.at("group_parent").get<std::string>() << ", pids cgroup under "
+          << probe.at("pids_parent").get<std::string>() << ", swap files in "
+          << probe.at("swap_dir").get<std::string>() << " on a " << (swap_facts.rotational ? "rotational" : "solid-state")
+          << " disk (vmlab memory.swap_device=" << (swap_facts.rotational ? "hdd" : "ssd")
+          << "), vm.swappiness=" << swap_facts.swappiness << " vm.page-cluster=" << swap_facts.page_cluster << "\n";
+      const auto& foreign = probe.at("foreign_swap");
+      if (!foreign.empty()) {
+        out << "pressure: the host has swap of its own (" << foreign.dump()
+            << "): pswpin and pswpout count its traffic too\n";
+      }
+    }
+  }
   // The host settings vmlab copies, so a difference can be traced to them.
   out << "host: vm.overcommit_memory=" << config.overcommit_memory << " vm.zero_page=" << config.zero_page
       << " vm.read_ahead_kb=" << config.read_ahead_kb << "\n";
@@ -152,7 +219,6 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
     ::close(fd);
   }
   // Interrupted or writing to a closed pipe, the run still removes what it made.
-  g_stop = 0;
   struct sigaction sa {}, old_int {}, old_term {}, old_pipe {};
   sa.sa_handler = on_stop;
   sigemptyset(&sa.sa_mask);
@@ -168,6 +234,9 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
       lin = expected_record(c);
       MachineConfig rule_config = config;
       try {
+        if (c.pressure) {
+          for (const std::string& kv : pressure_overrides(*c.pressure, swap_facts)) rule_config.apply_override(kv);
+        }
         for (const auto& kv : c.config) rule_config.apply_override(kv);
         rule_config.validate();
         vml = restrict_to(run_vmlab(c, rule_config), lin);
@@ -178,7 +247,13 @@ int run_fidelity(const FidelityOptions& o, std::ostream& out, std::ostream& err)
       for (std::size_t s = 0; s < lin.steps.size() && s < vml.steps.size(); ++s) lin.steps[s].label = vml.steps[s].label;
     } else {
       lin = run_native(c, runner, tmp + "/" + std::to_string(i));
-      vml = run_vmlab(c, config);
+      vml = c.pressure ? run_vmlab_pressure(c, config, swap_facts) : run_vmlab(c, config);
+    }
+    // A side that failed compares only what it ran (a step at a time, as far as it got).
+    if (!lin.error.empty() || !vml.error.empty()) {
+      const std::size_t both = std::min(lin.steps.size(), vml.steps.size());
+      lin.steps.resize(both);
+      vml.steps.resize(both);
     }
     Comparison cmp = compare_records(lin, vml);
     // The host's answer to some cases varies from run to run: writeback cleaning and

@@ -21,7 +21,12 @@
 
 namespace vmlab::fidelity {
 
+// The default corpus, or the cases that run under memory pressure (tests/fidelity/
+// pressure-cases and random_pressure_case(); they need root, swapon and a memory cgroup).
+enum class Suite { standard, pressure };
+
 struct FidelityOptions {
+  Suite suite = Suite::standard;
   std::string cases;             // a directory or file of cases; "" with random > 0: random cases only
   bool run_corpus = true;        // false when only --random was asked for
   std::uint64_t random = 0;      // generated cases to run as well
@@ -38,8 +43,9 @@ struct FidelityOptions {
   std::vector<std::string> config_overrides;  // --set key=value over the host-like config
 };
 
-// The default corpus directory and native runner, as built.
+// The default corpus directories and native runner, as built.
 std::string default_cases_dir();
+std::string default_pressure_cases_dir();
 std::string default_native_runner();
 
 // Parses `vmlab fidelity` arguments (argv[0] is skipped): [--cases DIR] [--random N]
@@ -61,8 +67,15 @@ int fidelity_main(int argc, char** argv);
 // One case on each side.
 Record run_native(const Case& c, const std::string& runner, const std::string& workdir);
 Record run_vmlab(const Case& c, const MachineConfig& config);
+struct HostSwapFacts;
+Record run_vmlab_pressure(const Case& c, const MachineConfig& config, const HostSwapFacts& host);
+
+// What the native runner finds of the host for pressure cases (--probe-pressure).
+nlohmann::json probe_pressure_host(const std::string& runner);
 
 // The n-th random case of a seed (valid and invalid step sequences).
 Case random_case(std::uint64_t seed, std::uint64_t n);
+// The n-th random pressure case of a seed (random_pressure_case.cc).
+Case random_pressure_case(std::uint64_t seed, std::uint64_t n);
 
 }  // namespace vmlab::fidelity

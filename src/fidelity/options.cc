@@ -1,4 +1,7 @@
 // `vmlab fidelity`'s command line (CLI11).
+#include <map>
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 #include "fidelity/fidelity.h"
@@ -10,7 +13,13 @@ std::optional<FidelityOptions> parse_fidelity_args(int argc, char** argv, std::o
   FidelityOptions o;
   CLI::App app{"Runs fidelity cases on the host kernel and on vmlab and prints every difference.",
                "vmlab fidelity"};
-  app.add_option("--cases", o.cases, "A case file or a directory of them (default: the corpus)")
+  app.add_option("--suite", o.suite,
+                 "standard: the corpus and random cases; pressure: cases under memory pressure (a memory cgroup "
+                 "and swap on the host; needs root)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, Suite>{{"standard", Suite::standard},
+                                                                        {"pressure", Suite::pressure}}))
+      ->type_name("NAME");
+  app.add_option("--cases", o.cases, "A case file or a directory of them (default: the suite's corpus)")
       ->type_name("DIR|FILE");
   app.add_option("--random", o.random, "Also run N generated cases (alone, without --cases: only them)")
       ->type_name("N");
@@ -43,7 +52,7 @@ std::optional<FidelityOptions> parse_fidelity_args(int argc, char** argv, std::o
   }
   // --random alone runs only the random cases; add --cases to run both.
   if (o.random > 0 && app.count("--cases") == 0) o.run_corpus = false;
-  if (o.cases.empty()) o.cases = default_cases_dir();
+  if (o.cases.empty()) o.cases = o.suite == Suite::pressure ? default_pressure_cases_dir() : default_cases_dir();
   return o;
 }
 

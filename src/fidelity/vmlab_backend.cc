@@ -2,8 +2,9 @@
 
 #include <sys/mman.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <stdexcept>
@@ -13,6 +14,9 @@
 #include "fidelity/procmaps.h"
 #include "fs/memfs.h"
 #include "fs/page_cache.h"
+#include "mm/lru_batch.h"
+#include "mm/mman.h"
+#include "mm/page_io.h"
 #include "vmlab/mman.h"
 
 namespace vmlab::fidelity {
@@ -20,6 +24,8 @@ namespace vmlab::fidelity {
 namespace {
 constexpr std::uint64_t kPage = 4096;
 constexpr const char* kDir = "/fid/";
+// The case's memory cgroup, made through vmlab's cgroup v2 files.
+constexpr const char* kCgroup = "/sys/fs/cgroup/fidelity/";
 
 template <class T>
 std::int64_t raw(const Result<T>& r) {
@@ -90,7 +96,15 @@ MachineConfig host_like_config() {
   return c;
 }
 
-VmlabBackend::VmlabBackend(const MachineConfig& config) : config_(config) {}
+std::vector<std::string> pressure_overrides(const PressureConfig& pressure, const HostSwapFacts& host) {
+  return {"memory.swap=" + std::to_string(pressure.swap),
+          std::string("memory.swap_device=") + (host.rotational ? "hdd" : "ssd"),
+          "vm.swappiness=" + std::to_string(pressure.swappiness.value_or(host.swappiness)),
+          "vm.page-cluster=" + std::to_string(host.page_cluster)};
+}
+
+VmlabBackend::VmlabBackend(const MachineConfig& config, std::optional<PressureConfig> pressure)
+    : config_(config), pressure_(pressure) {}
 VmlabBackend::~VmlabBackend() = default;
 
 Process& VmlabBackend::p(int slot) {
@@ -118,12 +132,38 @@ void VmlabBackend::start() {
   brk0_ = p0.brk(0);
   base_min_[0] = p0.minflt();
   base_maj_[0] = p0.majflt();
+  if (pressure_) make_memory_cgroup();
+}
+
+std::string VmlabBackend::cgroup_file(const char* name) const { return std::string(kCgroup) + name; }
+
+// The group the case's processes run in, as a shell would make it on a cgroup v2 host:
+// the memory controller enabled for the root's children, the group made and limited,
+// and the main process moved in once it is set up, so that only what the case does is
+// charged to it.
+void VmlabBackend::make_memory_cgroup() {
+  const auto must = [](const Result<void>& r, const std::string& what) {
+    if (!r) throw std::runtime_error("cannot " + what + ": " + std::string(errno_name(r.error())));
+  };
+  must(m_->write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory"),
+       "enable the memory controller (write +memory to /sys/fs/cgroup/cgroup.subtree_control)");
+  must(m_->mkdir(std::string(kCgroup, std::strlen(kCgroup) - 1)), std::string("make the memory cgroup ") + kCgroup);
+  must(m_->write_file(cgroup_file("memory.max"), std::to_string(pressure_->memory_max)), "write memory.max");
+  if (pressure_->swap_max || pressure_->swap == 0) {
+    const std::uint64_t swap_max = pressure_->swap == 0 ? 0 : *pressure_->swap_max;
+    must(m_->write_file(cgroup_file("memory.swap.max"), std::to_string(swap_max)), "write memory.swap.max");
+  }
+  must(m_->write_file(cgroup_file("cgroup.procs"), std::to_string(p(0).pid())), "write cgroup.procs");
 }
 
 std::int64_t VmlabBackend::mmap(int slot, std::uint64_t addr, std::uint64_t len, int prot, int flags,
                                 const FileArg* file, std::uint64_t off) {
   Process& pr = p(slot);
-  if (file == nullptr) return raw(pr.mmap(addr, len, prot, flags, -1, off));
+  if (file == nullptr) {
+    const std::int64_t r = raw(pr.mmap(addr, len, prot, flags, -1, off));  // MAP_POPULATE charges
+    survived(slot);
+    return r;
+  }
   int fd = 1000;
   if (file->kind == FileArg::Kind::path) {
     auto f = pr.open(kDir + file->name, file->open_flags);
@@ -135,6 +175,7 @@ std::int64_t VmlabBackend::mmap(int slot, std::uint64_t addr, std::uint64_t len,
     fd = *f;
   }
   std::int64_t r = raw(pr.mmap(addr, len, prot, flags, fd, off));
+  survived(slot);
   if (file->kind != FileArg::Kind::bad_fd) (void)pr.close(fd);
   return r;
 }
@@ -144,16 +185,24 @@ std::int64_t VmlabBackend::mprotect(int slot, std::uint64_t addr, std::uint64_t 
   return raw(p(slot).mprotect(addr, len, prot));
 }
 std::int64_t VmlabBackend::madvise(int slot, std::uint64_t addr, std::uint64_t len, int advice) {
-  return raw(p(slot).madvise(addr, len, advice));
+  const std::int64_t r = raw(p(slot).madvise(addr, len, advice));  // MADV_POPULATE_* and WILLNEED charge
+  survived(slot);
+  return r;
 }
 std::int64_t VmlabBackend::msync(int slot, std::uint64_t addr, std::uint64_t len, int flags) {
   return raw(p(slot).msync(addr, len, flags));
 }
 std::int64_t VmlabBackend::mremap(int slot, std::uint64_t addr, std::uint64_t old_len, std::uint64_t new_len, int flags,
                                   std::uint64_t new_addr) {
-  return raw(p(slot).mremap(addr, old_len, new_len, flags, new_addr));
+  const std::int64_t r = raw(p(slot).mremap(addr, old_len, new_len, flags, new_addr));
+  survived(slot);
+  return r;
 }
 std::uint64_t VmlabBackend::brk(int slot, std::uint64_t addr) { return p(slot).brk(addr); }
+
+void VmlabBackend::survived(int slot) {
+  if (procs_[slot] && !procs_[slot]->alive()) throw ProcessKilled{slot};
+}
 
 AccessOutcome VmlabBackend::access(int slot, std::uint64_t addr, std::uint64_t len, std::string_view data, bool write) {
   // The native runner accesses byte by byte: one page at a time here, so that a
@@ -174,12 +223,14 @@ AccessOutcome VmlabBackend::access(int slot, std::uint64_t addr, std::uint64_t l
       else o.bytes += *r;
     }
     if (s.signo != Signal::none) {
+      survived(slot);
       o.signo = static_cast<int>(s.signo), o.code = s.code, o.addr = s.addr;
       o.bytes.clear();
       break;
     }
     done += n;
   }
+  survived(slot);
   return o;
 }
 
@@ -197,11 +248,13 @@ AccessOutcome VmlabBackend::touch(int slot, std::uint64_t addr, std::uint64_t pa
       if (!r) s = r.error();
     }
     if (s.signo != Signal::none) {
+      survived(slot);
       o.signo = static_cast<int>(s.signo), o.code = s.code, o.addr = s.addr;
       break;
     }
     o.done = i + 1;
   }
+  survived(slot);
   return o;
 }
 
@@ -259,9 +312,11 @@ std::int64_t VmlabBackend::file_unlink(int slot, const std::string& name) { retu
 
 std::int64_t VmlabBackend::fork(int slot, int child_slot) {
   auto r = p(slot).fork();
+  survived(slot);
   if (!r) return -static_cast<std::int64_t>(errno_value(r.error()));
   procs_[child_slot] = *r;
   base_min_[child_slot] = base_maj_[child_slot] = 0;
+  reported_dead_[child_slot] = false;
   return 0;
 }
 
@@ -282,7 +337,65 @@ ObserveOutcome VmlabBackend::observe(int slot) {
   o.majflt = pr.majflt() - base_maj_[slot];
   o.maps = pr.proc("maps");
   o.smaps = pr.proc("smaps");
+  o.vmrss_kb = pr.status_kb("VmRSS");
+  o.vmswap_kb = pr.status_kb("VmSwap");
   return o;
+}
+
+PressureSample VmlabBackend::sample_pressure() {
+  const auto read = [this](const char* name) {
+    auto text = m_->read_file(cgroup_file(name));
+    if (!text) throw std::runtime_error("cannot read " + cgroup_file(name) + ": " + std::string(errno_name(text.error())));
+    return *text;
+  };
+  PressureSample s;
+  const std::string swap_current = read("memory.swap.current");
+  s.memcg = memcg_fields_from_v2(read("memory.stat"), read("memory.events"), std::stoull(swap_current));
+  s.pswpin = m_->vmstat_value("pswpin");
+  s.pswpout = m_->vmstat_value("pswpout");
+  return s;
+}
+
+// As the host's settle: the machine idles until every swap write it submitted has
+// completed (the device's clock), then every CPU's LRU batches are drained, as
+// lru_add_drain_all() does.
+void VmlabBackend::settle() {
+  mm::MemorySystem& sys = m_->state().sys;
+  while (mm::wait_for_any_io(sys)) {
+  }
+  mm::lru_add_drain_all(sys);
+}
+
+std::int64_t VmlabBackend::set_oom_score_adj(int slot, int value) {
+  return raw(m_->write_file("/proc/" + std::to_string(p(slot).pid()) + "/oom_score_adj", std::to_string(value)));
+}
+
+MincoreOutcome VmlabBackend::mincore(int slot, std::uint64_t addr, std::uint64_t len) {
+  MincoreOutcome o;
+  auto vec = mm::do_mincore(*m_->state().task(p(slot).pid()).mm, addr, len);
+  if (!vec) {
+    o.ret = -static_cast<std::int64_t>(errno_value(vec.error()));
+    return o;
+  }
+  for (std::uint8_t b : *vec) o.resident += (b & 1) ? '1' : '0';
+  return o;
+}
+
+std::vector<int> VmlabBackend::take_killed() {
+  std::vector<int> out;
+  for (int i = 0; i < kMaxProcs; ++i) {
+    if (procs_[i] && !procs_[i]->alive() && !reported_dead_[i]) {
+      reported_dead_[i] = true;
+      out.push_back(i);
+    }
+  }
+  return out;
+}
+
+std::int64_t VmlabBackend::reap(int slot) {
+  const std::int64_t status = p(slot).exit_status();
+  procs_[slot].reset();
+  return status;
 }
 
 }  // namespace vmlab::fidelity

@@ -3,15 +3,19 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "fidelity/backend.h"
+#include "fidelity/pressure.h"
 #include "vmlab/machine.h"
 
 namespace vmlab::fidelity {
 
 class VmlabBackend final : public Backend {
  public:
-  explicit VmlabBackend(const MachineConfig& config);
+  // With `pressure`, the machine must have been configured by pressure_overrides().
+  explicit VmlabBackend(const MachineConfig& config, std::optional<PressureConfig> pressure = std::nullopt);
   ~VmlabBackend() override;
 
   void start() override;
@@ -39,13 +43,25 @@ class VmlabBackend final : public Backend {
   void exit(int slot, int code) override;
   std::int64_t wait(int slot, int child_slot) override;
   ObserveOutcome observe(int slot) override;
+  PressureSample sample_pressure() override;
+  void settle() override;
+  std::int64_t set_oom_score_adj(int slot, int value) override;
+  MincoreOutcome mincore(int slot, std::uint64_t addr, std::uint64_t len) override;
+  std::vector<int> take_killed() override;
+  std::int64_t reap(int slot) override;
 
   Machine& machine() { return *m_; }
 
  private:
   Process& p(int slot);
+  // After a call a process made: if it died in it (the OOM killer), ProcessKilled.
+  void survived(int slot);
+  void make_memory_cgroup();
+  std::string cgroup_file(const char* name) const;
 
   MachineConfig config_;
+  std::optional<PressureConfig> pressure_;
+  bool reported_dead_[kMaxProcs] = {};
   std::unique_ptr<Machine> m_;
   std::optional<Process> procs_[kMaxProcs];
   std::uint64_t base_min_[kMaxProcs] = {}, base_maj_[kMaxProcs] = {};
@@ -56,5 +72,20 @@ class VmlabBackend final : public Backend {
 // overcommit_ratio, overcommit_kbytes, max_map_count and mmap_min_addr, the read-ahead
 // of the disk under /tmp, and the zero page as the host uses it (see docs/fidelity.md).
 MachineConfig host_like_config();
+
+// What a pressure case's machine copies from the host besides host_like_config(): the
+// class of the disk under the host's swap file (a rotational one makes Linux read swap
+// with cluster readahead and allocate slots from one shared hint) and the host's
+// swappiness and page-cluster.
+struct HostSwapFacts {
+  bool rotational = true;
+  int swappiness = 60;
+  int page_cluster = 3;
+};
+
+// The settings (key=value, for MachineConfig::apply_override) that give a pressure
+// case's machine its swap area (memory.swap, memory.swap_device), its swappiness and
+// page-cluster. The memory limit is the case's cgroup's, not the machine's RAM.
+std::vector<std::string> pressure_overrides(const PressureConfig& pressure, const HostSwapFacts& host);
 
 }  // namespace vmlab::fidelity

@@ -1,10 +1,20 @@
-// The pressure suite's case format and the memory cgroup fields it compares, read from a
-// cgroup v1 or v2 group.
+// The pressure suite's parts that need neither root nor vmlab's reclaim: the case
+// format, the v1 and v2 memory.stat fields, the skip patterns, the swap priming, the
+// generator, and the one line the suite prints where the host cannot run it. The suite
+// itself (tests/fidelity/CMakeLists.txt, FidelityPressureSuite) is disabled until vmlab
+// reclaims and swaps.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "fidelity/case.h"
+#include "fidelity/fidelity.h"
 #include "fidelity/memcg_stat.h"
 #include "fidelity/pressure.h"
+#include "fidelity/swap_priming.h"
+#include "fidelity/vmlab_backend.h"
 
 namespace vmlab::fidelity {
 namespace {
@@ -79,6 +89,89 @@ TEST(Pressure, MemcgFieldsFromV2) {
   EXPECT_TRUE(memcg_field_is_cumulative("pgmajfault"));
   EXPECT_TRUE(memcg_field_is_cumulative("oom_kill"));
   EXPECT_FALSE(memcg_field_is_cumulative("swap"));
+}
+
+TEST(Pressure, SwapPrimingSwapsInThreeTimes) {
+  const json steps = swap_priming_steps();
+  int pageouts = 0, writes = 0;
+  for (const json& s : steps) {
+    if (s["op"] == "madvise") ++pageouts;
+    if (s["op"] == "store") ++writes;
+  }
+  EXPECT_EQ(pageouts, 6);
+  EXPECT_EQ(writes, 4);  // the first fault, then one swap-in each
+  EXPECT_EQ(steps.front()["op"], "mmap");
+  EXPECT_EQ(steps.back()["op"], "munmap");
+}
+
+// A step's "skip" patterns drop fields on both sides alike (here on vmlab alone).
+TEST(Pressure, SkipDropsMatchingFields) {
+  const json j = json::parse(R"({"name": "s", "steps": [
+      {"op": "mmap", "map": "A", "pages": 2, "prot": "rw", "flags": "private|anonymous"},
+      {"op": "touch", "map": "A", "write": true},
+      {"op": "observe", "skip": ["majflt", "smaps.*.Rss", "maps.*"]}]})");
+  const Record r = run_vmlab(parse_cases(j, "s.json").at(0), MachineConfig{});
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  std::vector<std::string> names;
+  for (const auto& f : r.steps.at(2).fields) names.push_back(f.first);
+  EXPECT_NE(std::find(names.begin(), names.end(), "minflt"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "smaps.A[0].Pss"), names.end());
+  for (const char* gone : {"majflt", "smaps.A[0].Rss", "maps.A[0]"}) {
+    EXPECT_EQ(std::find(names.begin(), names.end(), gone), names.end()) << gone;
+  }
+}
+
+TEST(Pressure, RandomCasesRepeat) {
+  const Case a = random_pressure_case(3, 7);
+  EXPECT_EQ(a.name, "pressure-random-3-7");
+  ASSERT_TRUE(a.pressure);
+  EXPECT_EQ(case_to_json(a).dump(), case_to_json(random_pressure_case(3, 7)).dump());
+  EXPECT_NE(a.steps.dump(), random_pressure_case(3, 8).steps.dump());
+  // Every generated case is one a case file could hold.
+  for (std::uint64_t n = 0; n < 50; ++n) {
+    EXPECT_NO_THROW(parse_cases(case_to_json(random_pressure_case(1, n)), "gen")) << n;
+  }
+}
+
+TEST(Pressure, OverridesGiveTheSwapArea) {
+  PressureConfig p;
+  p.memory_max = 32 << 20;
+  p.swappiness = 0;
+  const auto kv = pressure_overrides(p, HostSwapFacts{true, 60, 3});
+  EXPECT_EQ(kv, (std::vector<std::string>{"memory.swap=67108864", "memory.swap_device=hdd", "vm.swappiness=0",
+                                          "vm.page-cluster=3"}));
+}
+
+TEST(Pressure, SuiteOption) {
+  const char* argv[] = {"fidelity", "--suite", "pressure", "--random", "4"};
+  int code = -1;
+  std::ostringstream out, err;
+  auto o = parse_fidelity_args(5, const_cast<char**>(argv), out, err, code);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->suite, Suite::pressure);
+  EXPECT_EQ(o->cases, default_pressure_cases_dir());
+  const char* bad[] = {"fidelity", "--suite", "heavy"};
+  EXPECT_FALSE(parse_fidelity_args(3, const_cast<char**>(bad), out, err, code));
+  EXPECT_EQ(code, 2);
+}
+
+// Where the host cannot run the suite (not root, no swapon, no memory controller), one
+// line says why and the run succeeds.
+TEST(Pressure, SkippedWithOneLineWhereTheHostCannot) {
+  const std::string dir = ::testing::TempDir() + "/vmlab-pressure-skip";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string runner = dir + "/runner";
+  std::ofstream(runner) << "#!/bin/sh\necho '{\"ok\": false, \"why\": \"swapon: Operation not permitted\"}'\n";
+  std::filesystem::permissions(runner, std::filesystem::perms::owner_all);
+  FidelityOptions o;
+  o.suite = Suite::pressure;
+  o.cases = default_pressure_cases_dir();
+  o.native_runner = runner;
+  std::ostringstream out, err;
+  EXPECT_EQ(run_fidelity(o, out, err), 0) << err.str();
+  EXPECT_EQ(out.str(), "fidelity: pressure suite skipped: swapon: Operation not permitted\n");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -34,12 +34,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "fidelity/backend.h"
 #include "fidelity/driver.h"
+#include "fidelity/native/pressure_host.h"
 
 namespace vmlab::fidelity {
 namespace {
@@ -51,7 +53,7 @@ constexpr int kStepTimeoutMs = 20000;
 
 enum Op : std::uint32_t {
   kOpSyscall = 1, kOpMmapFile, kOpAccess, kOpTouch, kOpFileCreate, kOpFileWrite, kOpFileTrunc, kOpFileEvict,
-  kOpFileUnlink, kOpObserve, kOpFork, kOpExit, kOpWait,
+  kOpFileUnlink, kOpObserve, kOpFork, kOpExit, kOpWait, kOpMincore,
 };
 
 struct Cmd {
@@ -71,11 +73,16 @@ struct Resp {
 alignas(4096) char g_payload[kPayloadMax];
 alignas(4096) char g_text[kTextMax];
 alignas(4096) char g_text2[kTextMax];
+alignas(4096) char g_status[16 << 10];
 alignas(4096) char g_io[64 << 10];
 char g_dir[4096];         // the case directory, with a trailing '/'
 char g_path[8192];
 
 int g_cmd_r[kMaxProcs], g_cmd_w[kMaxProcs], g_resp_r[kMaxProcs], g_resp_w[kMaxProcs];
+// A pressure case: the cgroup.procs files of the case's memory cgroup and of its parent.
+bool g_pressure = false;
+char g_group_procs[4096];
+char g_parent_procs[4096];
 int g_slot = 0;
 std::uint64_t g_noise_min = 0, g_noise_maj = 0;
 
@@ -256,6 +263,8 @@ void install_handlers() {
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGSEGV, &sa, nullptr);
   ::sigaction(SIGBUS, &sa, nullptr);
+  // The controller's cleanup (on_term) is not a worker's: a worker just dies.
+  for (int sig : {SIGTERM, SIGINT, SIGALRM}) ::signal(sig, SIG_DFL);
 }
 
 void set_path(const char* name) {
@@ -318,6 +327,90 @@ void fill_pattern(std::uint64_t off, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) g_io[i] = pattern_byte(off + i);
 }
 
+// The file operations, on the payload in g_payload: run by a worker, or in a pressure
+// case by the controller, outside the case's memory cgroup.
+Resp file_op(const Cmd& c) {
+  Resp r{};
+  switch (c.op) {
+    case kOpFileCreate: {
+      // payload: name NUL text; a[0] size, a[1] fill (0 zero, 1 pattern, 2 text).
+      set_path(g_payload);
+      const char* data = g_payload + std::strlen(g_payload) + 1;
+      int fd = ::open(g_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd < 0) {
+        r.ret = -errno;
+        break;
+      }
+      r.ret = 0;
+      if (c.a[1] == 0) {
+        if (::ftruncate(fd, static_cast<off_t>(c.a[0])) != 0) r.ret = -errno;
+      } else {
+        for (std::uint64_t off = 0; off < c.a[0] && r.ret == 0;) {
+          // One page per write(2): the page cache then holds order-0 folios, the
+          // only kind vmlab models (ext4 makes a large folio of a larger write).
+          std::size_t n = c.a[0] - off < kPage ? c.a[0] - off : kPage;
+          if (c.a[1] == 1) fill_pattern(off, n);
+          else std::memcpy(g_io, data + off, n);
+          ssize_t w = ::pwrite(fd, g_io, n, static_cast<off_t>(off));
+          if (w < 0) r.ret = -errno;
+          else off += static_cast<std::uint64_t>(w);
+        }
+      }
+      ::close(fd);
+      break;
+    }
+    case kOpFileWrite: {
+      // payload: name NUL data; a[0] offset, a[1] length.
+      set_path(g_payload);
+      const char* data = g_payload + std::strlen(g_payload) + 1;
+      int fd = ::open(g_path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0) {
+        r.ret = -errno;
+        break;
+      }
+      ssize_t w = ::pwrite(fd, data, c.a[1], static_cast<off_t>(c.a[0]));
+      r.ret = w < 0 ? -errno : w;
+      ::close(fd);
+      break;
+    }
+    case kOpFileTrunc:
+    case kOpFileEvict: {
+      set_path(g_payload);
+      int fd = ::open(g_path, (c.op == kOpFileTrunc ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+      if (fd < 0) {
+        r.ret = -errno;
+        break;
+      }
+      r.ret = 0;
+      if (c.op == kOpFileTrunc) {
+        if (::ftruncate(fd, static_cast<off_t>(c.a[0])) != 0) r.ret = -errno;
+      } else {
+        if (::fsync(fd) != 0) r.ret = -errno;
+        int e = ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+        if (e != 0) r.ret = -e;
+      }
+      ::close(fd);
+      break;
+    }
+    case kOpFileUnlink:
+      set_path(g_payload);
+      r.ret = ::unlink(g_path) == 0 ? 0 : -errno;
+      break;
+    default:
+      r.ret = -EINVAL;
+  }
+  return r;
+}
+
+bool write_text(const char* path, const char* text) {
+  const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const std::size_t n = std::strlen(text);
+  const bool ok = ::write(fd, text, n) == static_cast<ssize_t>(n);
+  ::close(fd);
+  return ok;
+}
+
 [[noreturn]] void worker_loop() {
   for (;;) {
     Cmd c;
@@ -326,7 +419,8 @@ void fill_pattern(std::uint64_t off, std::size_t n) {
     Resp r{};
     const char* text = nullptr;
     const char* text2 = nullptr;
-    std::size_t tlen = 0, tlen2 = 0;
+    const char* text3 = nullptr;
+    std::size_t tlen = 0, tlen2 = 0, tlen3 = 0;
     switch (c.op) {
       case kOpSyscall:
         r.ret = sys_ret(::syscall(static_cast<long>(c.a[0]), c.a[1], c.a[2], c.a[3], c.a[4], c.a[5], c.a[6]));
@@ -372,69 +466,12 @@ void fill_pattern(std::uint64_t off, std::size_t n) {
         r.v[3] = g_progress;
         break;
       }
-      case kOpFileCreate: {
-        // payload: name NUL text; a[0] size, a[1] fill (0 zero, 1 pattern, 2 text).
-        set_path(g_payload);
-        const char* data = g_payload + std::strlen(g_payload) + 1;
-        int fd = ::open(g_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0) {
-          r.ret = -errno;
-          break;
-        }
-        r.ret = 0;
-        if (c.a[1] == 0) {
-          if (::ftruncate(fd, static_cast<off_t>(c.a[0])) != 0) r.ret = -errno;
-        } else {
-          for (std::uint64_t off = 0; off < c.a[0] && r.ret == 0;) {
-            // One page per write(2): the page cache then holds order-0 folios, the
-            // only kind vmlab models (ext4 makes a large folio of a larger write).
-            std::size_t n = c.a[0] - off < kPage ? c.a[0] - off : kPage;
-            if (c.a[1] == 1) fill_pattern(off, n);
-            else std::memcpy(g_io, data + off, n);
-            ssize_t w = ::pwrite(fd, g_io, n, static_cast<off_t>(off));
-            if (w < 0) r.ret = -errno;
-            else off += static_cast<std::uint64_t>(w);
-          }
-        }
-        ::close(fd);
-        break;
-      }
-      case kOpFileWrite: {
-        // payload: name NUL data; a[0] offset, a[1] length.
-        set_path(g_payload);
-        const char* data = g_payload + std::strlen(g_payload) + 1;
-        int fd = ::open(g_path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0) {
-          r.ret = -errno;
-          break;
-        }
-        ssize_t w = ::pwrite(fd, data, c.a[1], static_cast<off_t>(c.a[0]));
-        r.ret = w < 0 ? -errno : w;
-        ::close(fd);
-        break;
-      }
+      case kOpFileCreate:
+      case kOpFileWrite:
       case kOpFileTrunc:
-      case kOpFileEvict: {
-        set_path(g_payload);
-        int fd = ::open(g_path, (c.op == kOpFileTrunc ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
-        if (fd < 0) {
-          r.ret = -errno;
-          break;
-        }
-        r.ret = 0;
-        if (c.op == kOpFileTrunc) {
-          if (::ftruncate(fd, static_cast<off_t>(c.a[0])) != 0) r.ret = -errno;
-        } else {
-          if (::fsync(fd) != 0) r.ret = -errno;
-          int e = ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-          if (e != 0) r.ret = -e;
-        }
-        ::close(fd);
-        break;
-      }
+      case kOpFileEvict:
       case kOpFileUnlink:
-        set_path(g_payload);
-        r.ret = ::unlink(g_path) == 0 ? 0 : -errno;
+        r = file_op(c);
         break;
       case kOpObserve: {
         std::uint64_t mn, mj;
@@ -443,22 +480,54 @@ void fill_pattern(std::uint64_t off, std::size_t n) {
         r.v[1] = mj - g_noise_maj;
         long n1 = slurp("/proc/self/maps", g_text, kTextMax);
         long n2 = slurp("/proc/self/smaps", g_text2, kTextMax);
+        long n3 = slurp("/proc/self/status", g_status, sizeof g_status);
         text = g_text;
         tlen = n1 > 0 ? static_cast<std::size_t>(n1) : 0;
         text2 = g_text2;
         tlen2 = n2 > 0 ? static_cast<std::size_t>(n2) : 0;
+        text3 = g_status;
+        tlen3 = n3 > 0 ? static_cast<std::size_t>(n3) : 0;
         r.v[2] = tlen;
+        r.v[3] = tlen2;
+        break;
+      }
+      case kOpMincore: {
+        // a[0] addr, a[1] len: the vector, one byte per page.
+        const std::uint64_t pages = (c.a[1] + kPage - 1) / kPage;
+        if (pages > kTextMax) {
+          r.ret = -EINVAL;
+          break;
+        }
+        r.ret = sys_ret(::syscall(SYS_mincore, c.a[0], c.a[1], g_text));
+        if (r.ret == 0) {
+          text = g_text;
+          tlen = pages;
+        }
         break;
       }
       case kOpFork: {
         // a[0] the child's slot.
         std::uint64_t b_min, b_maj;
         rusage_now(b_min, b_maj);
+        // In a pressure case the runner's own pages are copied outside the case's group
+        // (they are the runner's, not the case's: vmlab's processes have none): the
+        // parent leaves it for the fork, the child copies its pages first (the parent
+        // waits: its own writes, even to its stack, then find its pages its own), and
+        // each joins it again.
+        int copied[2] = {-1, -1};
+        if (g_pressure && (::pipe2(copied, O_CLOEXEC) != 0 || !write_text(g_parent_procs, "0"))) {
+          r.ret = -errno;
+          break;
+        }
         pid_t pid = ::fork();
         if (pid == 0) {
           g_slot = static_cast<int>(c.a[0]);
           ::alarm(600);
           touch_own();
+          if (g_pressure) {
+            if (!write_text(g_group_procs, "0")) _exit(95);
+            write_full(copied[1], "c", 1);
+          }
           rusage_now(g_noise_min, g_noise_maj);  // a child's counts start at fork
           Resp ready{};
           ready.ret = ::getpid();
@@ -467,9 +536,18 @@ void fill_pattern(std::uint64_t off, std::size_t n) {
         }
         if (pid < 0) {
           r.ret = -errno;
+          if (g_pressure && !write_text(g_group_procs, "0")) _exit(97);
           break;
         }
+        if (g_pressure) {
+          char done;
+          const bool ok = read_full(copied[0], &done, 1);
+          ::close(copied[0]);
+          ::close(copied[1]);
+          if (!ok) _exit(96);
+        }
         touch_own();
+        if (g_pressure && !write_text(g_group_procs, "0")) _exit(97);
         std::uint64_t a_min, a_maj;
         rusage_now(a_min, a_maj);
         g_noise_min += a_min - b_min;
@@ -492,10 +570,11 @@ void fill_pattern(std::uint64_t off, std::size_t n) {
       default:
         r.ret = -EINVAL;
     }
-    r.len = tlen + tlen2;
+    r.len = tlen + tlen2 + tlen3;
     write_full(g_resp_w[g_slot], &r, sizeof r);
     if (tlen) write_full(g_resp_w[g_slot], text, tlen);
     if (tlen2) write_full(g_resp_w[g_slot], text2, tlen2);
+    if (tlen3) write_full(g_resp_w[g_slot], text3, tlen3);
   }
 }
 
@@ -532,9 +611,16 @@ void fill_pattern(std::uint64_t off, std::size_t n) {
 
 class NativeBackend final : public Backend {
  public:
-  explicit NativeBackend(std::string dir) : dir_(std::move(dir)) {
+  // With `pressure`, a pressure case: its processes run in the host's group for it.
+  explicit NativeBackend(std::string dir, PressureHost* pressure = nullptr)
+      : dir_(std::move(dir)), pressure_(pressure) {
     if (dir_.empty() || dir_.back() != '/') dir_ += '/';
     std::snprintf(g_dir, sizeof g_dir, "%s", dir_.c_str());
+    g_pressure = pressure_ != nullptr;
+    if (pressure_) {
+      std::snprintf(g_group_procs, sizeof g_group_procs, "%s", pressure_->group_procs().c_str());
+      std::snprintf(g_parent_procs, sizeof g_parent_procs, "%s", pressure_->parent_procs().c_str());
+    }
   }
   ~NativeBackend() override { shutdown(); }
 
@@ -566,6 +652,11 @@ class NativeBackend final : public Backend {
     }
     Resp ready = recv(0, nullptr);
     brk0_ = ready.v[0];
+    if (pressure_) {
+      // Set up outside the group (its own pages are the runner's), it joins it now.
+      pressure_->join(pid);
+      reported_kills_ = pressure_->oom_kills();
+    }
   }
 
   std::uint64_t brk0() const override { return brk0_; }
@@ -638,13 +729,13 @@ class NativeBackend final : public Backend {
     if (fill == Fill::text) t.resize(size, '\0');
     c.a[0] = size;
     c.a[1] = fill == Fill::zero ? 0 : fill == Fill::pattern ? 1 : 2;
-    return call(slot, c, name + '\0' + (fill == Fill::text ? t : std::string())).ret;
+    return write_contents(slot, c, name + '\0' + (fill == Fill::text ? t : std::string()));
   }
   std::int64_t file_write(int slot, const std::string& name, std::uint64_t off, const std::string& data) override {
     Cmd c;
     c.op = kOpFileWrite;
     c.a[0] = off, c.a[1] = data.size();
-    return call(slot, c, name + '\0' + data).ret;
+    return write_contents(slot, c, name + '\0' + data);
   }
   std::int64_t file_truncate(int slot, const std::string& name, std::uint64_t size) override {
     Cmd c;
@@ -670,6 +761,7 @@ class NativeBackend final : public Backend {
     Resp r = call(slot, c, {});
     if (r.ret < 0) return r.ret;
     pids_[child_slot] = static_cast<pid_t>(r.ret);
+    reported_dead_[child_slot] = false;
     Resp ready = recv(child_slot, nullptr);
     (void)ready;
     return 0;
@@ -697,24 +789,115 @@ class NativeBackend final : public Backend {
     o.minflt = r.v[0];
     o.majflt = r.v[1];
     o.maps = text.substr(0, r.v[2]);
-    o.smaps = text.substr(r.v[2]);
+    o.smaps = text.substr(r.v[2], r.v[3]);
+    const std::string status = text.substr(r.v[2] + r.v[3]);
+    o.vmrss_kb = status_kb(status, "VmRSS:");
+    o.vmswap_kb = status_kb(status, "VmSwap:");
     return o;
+  }
+
+  PressureSample sample_pressure() override { return pressure().sample(); }
+  void settle() override { pressure().settle(); }
+
+  std::int64_t set_oom_score_adj(int slot, int value) override {
+    // As root writes it: this controller, not the (unprivileged) worker.
+    const std::string path = "/proc/" + std::to_string(pids_[slot]) + "/oom_score_adj";
+    const std::string text = std::to_string(value);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    const ssize_t w = ::write(fd, text.data(), text.size());
+    const int err = errno;
+    ::close(fd);
+    return w < 0 ? -err : 0;
+  }
+
+  MincoreOutcome mincore(int slot, std::uint64_t addr, std::uint64_t len) override {
+    Cmd c;
+    c.op = kOpMincore;
+    c.a[0] = addr, c.a[1] = len;
+    std::string vec;
+    MincoreOutcome o;
+    o.ret = call(slot, c, {}, &vec).ret;
+    for (char b : vec) o.resident += (b & 1) ? '1' : '0';
+    return o;
+  }
+
+  // The OOM killer counts its kills in the group before its victims are gone: as many
+  // workers as it counted since the last call must die, and the step waits for that.
+  std::vector<int> take_killed() override {
+    const std::uint64_t kills = pressure().oom_kills();
+    const std::uint64_t expected = kills - reported_kills_;
+    std::vector<int> dead;
+    for (int waited = 0;; waited += 1) {
+      dead.clear();
+      for (int i = 0; i < kMaxProcs; ++i) {
+        if (pids_[i] > 0 && !reported_dead_[i] && !alive(i)) dead.push_back(i);
+      }
+      if (dead.size() >= expected) break;
+      if (waited >= kStepTimeoutMs) {
+        throw std::runtime_error("the OOM killer killed " + std::to_string(expected) + " processes, but only " +
+                                 std::to_string(dead.size()) + " of the case's died");
+      }
+      ::usleep(1000);
+    }
+    for (int i : dead) reported_dead_[i] = true;
+    reported_kills_ = kills;
+    return dead;
+  }
+
+  std::int64_t reap(int slot) override {
+    int status = 0;
+    if (reaped_[slot]) {
+      status = status_[slot];
+    } else {
+      while (::waitpid(pids_[slot], &status, 0) < 0) {
+        if (errno != EINTR) return -errno;
+      }
+    }
+    pids_[slot] = 0;
+    reaped_[slot] = false;
+    return status;
   }
 
   void shutdown() {
     for (pid_t& p : pids_) {
       if (p > 0) ::kill(p, SIGKILL);
     }
-    // Reap every descendant (this process is their subreaper).
+    // Reap every descendant (this process is their subreaper) until the workers are
+    // gone; a pressure case's statistics flusher, also a child, outlives them.
     for (int tries = 0; tries < 2000; ++tries) {
       pid_t w = ::waitpid(-1, nullptr, WNOHANG);
       if (w < 0 && errno == ECHILD) break;
-      if (w == 0) ::usleep(1000);
+      if (w > 0) continue;
+      bool left = false;
+      for (pid_t p : pids_) left = left || (p > 0 && ::kill(p, 0) == 0);
+      if (!left) break;
+      ::usleep(1000);
     }
     for (pid_t& p : pids_) p = 0;
   }
 
  private:
+  PressureHost& pressure() {
+    if (pressure_ == nullptr) throw std::runtime_error("not a pressure case");
+    return *pressure_;
+  }
+
+  // A file's contents: written by the worker, or in a pressure case by this controller,
+  // outside the case's group, as vmlab writes them from outside any process.
+  std::int64_t write_contents(int slot, const Cmd& c, const std::string& payload) {
+    if (!pressure_) return call(slot, c, payload).ret;
+    if (payload.size() > kPayloadMax) throw std::runtime_error("payload too large");
+    std::memcpy(g_payload, payload.data(), payload.size());
+    return file_op(c).ret;
+  }
+
+  static std::uint64_t status_kb(const std::string& status, const char* field) {
+    const std::size_t at = status.find(field);
+    if (at == std::string::npos) throw std::runtime_error(std::string("/proc/PID/status has no ") + field);
+    return std::stoull(status.substr(at + std::strlen(field)));
+  }
+
   std::int64_t sys(int slot, long nr, std::uint64_t a1 = 0, std::uint64_t a2 = 0, std::uint64_t a3 = 0,
                    std::uint64_t a4 = 0, std::uint64_t a5 = 0, std::uint64_t a6 = 0) {
     Cmd c;
@@ -736,10 +919,16 @@ class NativeBackend final : public Backend {
 
   bool alive(int slot) {
     pid_t p = pids_[slot];
-    if (p <= 0) return false;
+    if (p <= 0 || reaped_[slot]) return false;
     if (slot == 0) {
-      int st;
-      return ::waitpid(p, &st, WNOHANG) == 0;
+      // This controller's child: finding it dead reaps it, so keep what it died of.
+      int st = 0;
+      const pid_t w = ::waitpid(p, &st, WNOHANG);
+      if (w == p) {
+        reaped_[slot] = true;
+        status_[slot] = st;
+      }
+      return w == 0;
     }
     char path[64];
     std::snprintf(path, sizeof path, "/proc/%d/stat", p);
@@ -759,13 +948,24 @@ class NativeBackend final : public Backend {
       if (pr == 0) {
         waited += 50;
         if (waited >= kStepTimeoutMs) throw std::runtime_error("worker " + std::to_string(slot) + " timed out");
-        if (pids_[slot] > 0 && !alive(slot)) throw std::runtime_error("worker " + std::to_string(slot) + " died");
+        if (pids_[slot] > 0 && !alive(slot)) {
+          if (pressure_) throw ProcessKilled{slot};
+          throw std::runtime_error("worker " + std::to_string(slot) + " died");
+        }
         continue;
       }
       if (pr < 0 && errno == EINTR) continue;
       ssize_t r = ::read(g_resp_r[slot], p, n);
       if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) throw std::runtime_error("worker " + std::to_string(slot) + " closed its pipe");
+      if (r <= 0) {
+        // Every worker holds the answer pipes' write ends: the last one exiting closes
+        // them, a little before it is dead.
+        if (pressure_) {
+          for (int waited = 0; alive(slot) && waited < kStepTimeoutMs; ++waited) ::usleep(1000);
+          if (!alive(slot)) throw ProcessKilled{slot};
+        }
+        throw std::runtime_error("worker " + std::to_string(slot) + " closed its pipe");
+      }
       p += r;
       n -= static_cast<std::size_t>(r);
     }
@@ -782,8 +982,15 @@ class NativeBackend final : public Backend {
   }
 
   std::string dir_;
+  PressureHost* pressure_;
   std::uint64_t brk0_ = 0;
   pid_t pids_[kMaxProcs] = {};
+  // The main worker once alive() reaped it, and its wait status.
+  bool reaped_[kMaxProcs] = {};
+  int status_[kMaxProcs] = {};
+  // Deaths take_killed() has reported, and the group's OOM kills it accounted for.
+  bool reported_dead_[kMaxProcs] = {};
+  std::uint64_t reported_kills_ = 0;
 };
 
 std::string g_tmp_to_remove;
@@ -797,8 +1004,10 @@ void remove_tmp() {
 }
 
 void on_term(int sig) {
-  // Children die with us (PR_SET_PDEATHSIG); the directory is removed by whoever made it
-  // (this program when it made it itself).
+  // Children die with us (PR_SET_PDEATHSIG), and a pressure case's group is emptied
+  // before it is removed; the directory is removed by whoever made it (this program
+  // when it made it itself).
+  PressureHost::remove_now();
   remove_tmp();
   ::signal(sig, SIG_DFL);
   ::raise(sig);
@@ -809,18 +1018,31 @@ void on_term(int sig) {
 
 int main(int argc, char** argv) {
   using namespace vmlab::fidelity;
+  if (argc == 4 && std::string_view(argv[1]) == kStatsFlusherArg) return stats_flusher_main(argv[2], argv[3]);
   // Addresses must repeat run to run: without ASLR, as vmlab runs (setarch -R).
   if (!(::personality(0xffffffff) & ADDR_NO_RANDOMIZE)) {
     ::personality(ADDR_NO_RANDOMIZE);
     ::execv("/proc/self/exe", argv);
   }
+  // Whatever ends this program (the harness's SIGTERM, its own alarm, the harness dying)
+  // first takes down the swap area and cgroups a pressure case or the probe made.
+  ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGTERM, on_term);
+  ::signal(SIGINT, on_term);
+  ::signal(SIGALRM, on_term);
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   std::string dir;
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--dir" && i + 1 < argc) dir = argv[++i];
-    else if (a == "-h" || a == "--help") {
-      std::cout << "usage: vmlab-native-runner [--dir DIR] CASE.json|-\n";
+    else if (a == "--probe-pressure") {
+      // What the pressure suite needs of this host (pressure_host.h), as one JSON line.
+      std::cout << probe_pressure_host().dump() << "\n";
+      return 0;
+    } else if (a == "-h" || a == "--help") {
+      std::cout << "usage: vmlab-native-runner [--dir DIR] CASE.json|-\n"
+                   "       vmlab-native-runner --probe-pressure\n";
       return 0;
     } else files.push_back(a);
   }
@@ -829,10 +1051,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-  ::signal(SIGPIPE, SIG_IGN);
-  ::signal(SIGTERM, on_term);
-  ::signal(SIGINT, on_term);
-  ::signal(SIGALRM, on_term);
   ::alarm(900);
   std::vector<Case> cases;
   try {
@@ -866,10 +1084,16 @@ int main(int argc, char** argv) {
       std::filesystem::create_directories(d);
     }
     Record rec;
-    {
-      NativeBackend b(d);
+    try {
+      // A pressure case's swap area and group outlive its processes (declared first).
+      std::optional<PressureHost> pressure;
+      if (c.pressure) pressure.emplace(*c.pressure, d);
+      NativeBackend b(d, pressure ? &*pressure : nullptr);
       rec = run_case(c, b);
       b.shutdown();
+    } catch (const std::exception& e) {
+      rec.name = c.name;
+      rec.error = std::string("host: ") + e.what();
     }
     if (own_dir) remove_tmp();
     else {
