@@ -6,6 +6,7 @@
 #include "fs/inode.h"
 #include "fs/page_cache.h"
 #include "kernel/fs_state.h"
+#include "kernel/kernel_log.h"
 #include "kernel/pipe.h"
 #include "kernel/stack_image.h"
 #include "mm/fault.h"
@@ -42,13 +43,17 @@ Kernel::Kernel(const MachineConfig& config, mm::MemorySystem& sys)
     : config_(config),
       sys_(sys),
       rootfs_(kRootDev, [&sys](fs::Inode& inode) { sys.evict_inode(inode); }),
+      log_(std::make_shared<KernelLog>(config.cpus, kConsoleLoglevelDefault)),
       run_queue_(std::make_unique<RunQueue>()),
       curr_(config.cpus, nullptr),
       rng_state_(config.seed ^ 0x5eed5eed5eedULL) {
+  log_->set_kernel(this);
   setup_mounts();
 }
 
 Kernel::~Kernel() {
+  // Files of the log released from here on find no kernel to log their messages to.
+  log_->set_kernel(nullptr);
   // Host files get what the guest wrote through writable mounts before the machine goes.
   for (auto& inode : fs_->hostfs.inodes()) {
     if (inode->type == fs::InodeType::regular) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);

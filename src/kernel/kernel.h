@@ -36,6 +36,7 @@ struct MountSpec;
 namespace vmlab::kern {
 
 struct FsState;
+class KernelLog;
 
 struct WaitResult {
   int pid = 0;     // 0: the child has not exited (WNOHANG)
@@ -258,6 +259,12 @@ class Kernel {
   // getrandom(): the machine's deterministic stream, seeded from layout.seed.
   void random_bytes(std::uint8_t* out, std::size_t n);
 
+  // The kernel log (kernel/kernel_log.h): what printk() stores (kernel/printk.h),
+  // syslog(2), /dev/kmsg and /proc/kmsg read, and the console prints. Files reading
+  // it share it, so it outlives the kernel when they do.
+  KernelLog& log() { return *log_; }
+  const std::shared_ptr<KernelLog>& log_ptr() const { return log_; }
+
   // Warnings for the user (an unknown system call, an unsupported flag): one line on
   // the warning sink; warn_once() once per key.
   void set_warning_sink(std::function<void(std::string_view)> sink) { warn_ = std::move(sink); }
@@ -318,6 +325,7 @@ class Kernel {
   const MachineConfig& config_;
   mm::MemorySystem& sys_;
   fs::MemFs rootfs_;
+  std::shared_ptr<KernelLog> log_;  // shared with the open /dev/kmsg and /proc/kmsg files
   std::unique_ptr<FsState> fs_;  // the mount table, /dev, /proc, hostfs, /dev/urandom
   std::map<int, std::unique_ptr<Task>> tasks_;          // by tid: not yet released
   std::vector<std::unique_ptr<Task>> released_;         // records kept for API handles
