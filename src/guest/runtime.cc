@@ -27,6 +27,7 @@ std::string describe_wait(const kern::WaitState& w) {
     case kern::WaitKind::sleep: return "sleep";
     case kern::WaitKind::futex: return "futex wait that nobody wakes";
     case kern::WaitKind::poll: return "poll on descriptors that never become ready";
+    case kern::WaitKind::log: return "a kernel log record that never comes";
     case kern::WaitKind::none: break;
   }
   return "nothing";

@@ -43,7 +43,7 @@ Kernel::Kernel(const MachineConfig& config, mm::MemorySystem& sys)
     : config_(config),
       sys_(sys),
       rootfs_(kRootDev, [&sys](fs::Inode& inode) { sys.evict_inode(inode); }),
-      log_(std::make_shared<KernelLog>(config.cpus, kConsoleLoglevelDefault)),
+      log_(std::make_shared<KernelLog>(config.cpus, config.console_loglevel)),
       run_queue_(std::make_unique<RunQueue>()),
       curr_(config.cpus, nullptr),
       rng_state_(config.seed ^ 0x5eed5eed5eedULL) {
