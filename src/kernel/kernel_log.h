@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -90,6 +91,10 @@ class KernelLog {
   // The first record READ_ALL may show (clear_seq), where /dev/kmsg's SEEK_DATA goes.
   std::uint64_t clear_seq() const { return clear_seq_; }
 
+  // DO_ONCE_LITE() of a pr_*_once() call site named `site`: true the first time it is
+  // asked on this machine (Linux: once per boot).
+  bool first_time(std::string_view site) { return once_.insert(std::string(site)).second; }
+
   // The kernel that logs here, for messages the log's own files write when they are
   // released (the comm of the task closing them); null once the kernel is going away.
   Kernel* kernel() const { return kernel_; }
@@ -109,6 +114,7 @@ class KernelLog {
   std::function<void(std::string_view)> console_;
   std::uint64_t console_seq_ = 0;      // the next record the console prints
   Kernel* kernel_ = nullptr;
+  std::set<std::string, std::less<>> once_;  // the pr_*_once() sites that have printed
 };
 
 }  // namespace vmlab::kern

@@ -405,6 +405,22 @@ static void vmlab_mode(void) {
   TRY("syslog(SIZE_UNREAD)", klogctl(9, NULL, 0));
   TRY("syslog(READ_CLEAR, 4096)", klogctl(4, buf, 4096));
   TRY("syslog(SIZE_UNREAD)", klogctl(9, NULL, 0));
+
+  // execve() with an empty argv: "" becomes argv[0], and the kernel says so, once.
+  lseek(r, 0, SEEK_END);
+  for (int i = 0; i < 2; ++i) {
+    child = fork();
+    if (child == 0) {
+      dup2(open("/dev/null", O_WRONLY), 1);
+      char* none[] = {NULL};
+      execve("/bin/echo", none, none);
+      _exit(127);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    printf("execve of /bin/echo with an empty argv: exited %d\n", WEXITSTATUS(status));
+  }
+  show_all_records("records since:", r);
 }
 
 int main(int argc, char** argv) {
