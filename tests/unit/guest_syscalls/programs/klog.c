@@ -7,6 +7,8 @@
 //                (no clear, no console change, no consuming read); records this
 //                program writes are printed with their sequence number and time
 //                replaced by '-', and only those
+//   klog nullargv  execs /bin/echo with an empty argv, which the kernel logs (for
+//                `vmlab run`'s console)
 //   klog vmlab   as root on a fresh vmlab machine, where the log holds only what this
 //                program does: every action, the exact records, blocking reads,
 //                records lost under a reader, the /dev/kmsg rate limit
@@ -429,8 +431,13 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "user") == 0) user_mode();
   else if (strcmp(mode, "root") == 0) root_mode();
   else if (strcmp(mode, "vmlab") == 0) vmlab_mode();
+  else if (strcmp(mode, "nullargv") == 0) {
+    char* none[] = {NULL};
+    execve("/bin/echo", none, none);
+    return 127;
+  }
   else {
-    fprintf(stderr, "usage: klog user|root|vmlab\n");
+    fprintf(stderr, "usage: klog user|root|vmlab|nullargv\n");
     return 2;
   }
   return 0;
