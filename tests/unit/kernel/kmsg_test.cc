@@ -4,6 +4,8 @@
 // sleeps until printk() stores a record, and /proc/sys/kernel/printk.
 #include "unit/kernel/syscall_fixture.h"
 
+#include <array>
+
 #include "kernel/kernel_log.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
@@ -11,7 +13,9 @@
 namespace vmlab::kern::test {
 namespace {
 
-enum : std::uint64_t { kOpenat = 56, kClose = 57, kLseek = 62, kRead = 63, kWrite = 64, kSyslog = 116 };
+enum : std::uint64_t {
+  kOpenat = 56, kClose = 57, kLseek = 62, kRead = 63, kWrite = 64, kWritev = 66, kSyslog = 116
+};
 constexpr std::uint64_t kAtFdcwd = static_cast<std::uint64_t>(-100);
 constexpr int kONonblock = 04000;
 
@@ -77,6 +81,23 @@ TEST_F(KmsgTest, WrittenRecordsReadBackInDevKmsgFormat) {
   EXPECT_EQ(sys(kLseek, static_cast<std::uint64_t>(fd), 1, 0), e(Errno::spipe));
   EXPECT_EQ(sys(kLseek, static_cast<std::uint64_t>(fd), 0, 1), e(Errno::inval));
   EXPECT_EQ(write(fd, std::string(1025, 'x')), e(Errno::inval));
+  p->tg->uid = 1000;
+}
+
+TEST_F(KmsgTest, AnEmptyWriteIsAnOpenRecordAnEmptyWritevNothing) {
+  p->tg->uid = 0;
+  const std::int64_t fd = open("/dev/kmsg", 2 | kONonblock);
+  ASSERT_GE(fd, 0);
+  const VirtAddr iov = put(1024, std::array<std::uint64_t, 2>{buf + 512, 0});
+  EXPECT_EQ(sys(kWritev, static_cast<std::uint64_t>(fd), iov, 1), 0);  // vfs_writev(): nothing to do
+  EXPECT_EQ(sys(kWrite, static_cast<std::uint64_t>(fd), buf + 512, 0), 0);  // devkmsg_write() of ""
+  EXPECT_EQ(read(fd), err_text(Errno::again));  // open: no newline
+  EXPECT_EQ(write(fd, "<6>next\n"), 8);
+  ASSERT_NE(at(0), nullptr);
+  EXPECT_EQ(at(0)->text, "");
+  EXPECT_EQ(at(0)->info.flags, 0);
+  EXPECT_EQ(read(fd).substr(0, 5), "12,0,");
+  EXPECT_EQ(k().log().ring().next_seq(), 2u);
   p->tg->uid = 1000;
 }
 
