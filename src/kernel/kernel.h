@@ -38,6 +38,7 @@ namespace vmlab::kern {
 
 struct FsState;
 class KernelMmHooks;
+class KernelLog;
 
 struct WaitResult {
   int pid = 0;     // 0: the child has not exited (WNOHANG)
@@ -277,6 +278,11 @@ class Kernel {
   void run_kthreads();
   // The OOM killer's state between calls (kernel/oom_kill.h).
   OomState& oom() { return oom_; }
+  // The kernel log (kernel/kernel_log.h): what printk() stores (kernel/printk.h),
+  // syslog(2), /dev/kmsg and /proc/kmsg read, and the console prints. Files reading
+  // it share it, so it outlives the kernel when they do.
+  KernelLog& log() { return *log_; }
+  const std::shared_ptr<KernelLog>& log_ptr() const { return log_; }
 
   // Warnings for the user (an unknown system call, an unsupported flag): one line on
   // the warning sink; warn_once() once per key.
@@ -343,6 +349,7 @@ class Kernel {
   std::unique_ptr<KernelMmHooks> mm_hooks_;  // handed to sys_ while the kernel lives
   OomState oom_;
   std::map<unsigned, std::shared_ptr<fs::Inode>> swap_files_;  // swap type -> its file, while on
+  std::shared_ptr<KernelLog> log_;  // shared with the open /dev/kmsg and /proc/kmsg files
   std::unique_ptr<FsState> fs_;  // the mount table, /dev, /proc, hostfs, /dev/urandom
   std::map<int, std::unique_ptr<Task>> tasks_;          // by tid: not yet released
   std::vector<std::unique_ptr<Task>> released_;         // records kept for API handles

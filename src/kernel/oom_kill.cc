@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernel/kernel.h"
+#include "kernel/printk.h"
 #include "kernel/signal.h"
 #include "kernel/task.h"
 #include "kernel/thread_group.h"
@@ -67,7 +68,9 @@ std::vector<Task*> processes(Kernel& k) {
   return out;
 }
 
-void log_line(Kernel& k, const std::string& text) { k.warn(text); }
+// The report's lines: the header and the victim's line are warnings and errors, the
+// task table information (dump_header(), dump_tasks(), __oom_kill_process()).
+void log_line(Kernel& k, const std::string& text, LogLevel level = LogLevel::info) { printk_text(k, level, text + "\n"); }
 
 // oom_kill_process()'s __ratelimit(&oom_rs): at most 10 reports in 5 seconds of
 // virtual time (DEFAULT_RATELIMIT_INTERVAL and _BURST).
@@ -118,9 +121,11 @@ mm::OomOutcome kill_victim(Kernel& k, Task& victim, mm::Gfp gfp, mm::MemCgroup* 
   const std::string message = memcg ? "Memory cgroup out of memory" : "Out of memory";
   if (report_allowed(k)) {
     // dump_header(): the stack and memory dumps between these lines are not modelled.
-    log_line(k, fmt::format("{} invoked oom-killer: gfp_mask={}, order=0, oom_score_adj={}",
-                            current ? current->comm : std::string("kswapd0"), gfp_text(gfp),
-                            current ? current->tg->oom_score_adj : 0));
+    log_line(k,
+             fmt::format("{} invoked oom-killer: gfp_mask={}, order=0, oom_score_adj={}",
+                         current ? current->comm : std::string("kswapd0"), gfp_text(gfp),
+                         current ? current->tg->oom_score_adj : 0),
+             LogLevel::warning);
     dump_tasks(k, memcg);
     // dump_oom_victim()
     const std::string task_memcg = memcg_path(sys.memcg(vmm->memcg));
@@ -137,7 +142,8 @@ mm::OomOutcome kill_victim(Kernel& k, Task& victim, mm::Gfp gfp, mm::MemCgroup* 
                           "UID:{} pgtables:{}kB oom_score_adj:{}",
                           message, v.tg->tgid, v.comm, vmm->total_vm * 4, vmm->rss(RssKind::anon) * 4,
                           vmm->rss(RssKind::file) * 4, vmm->rss(RssKind::shmem) * 4, v.tg->uid,
-                          vmm->pgtables_bytes >> 10, v.tg->oom_score_adj));
+                          vmm->pgtables_bytes >> 10, v.tg->oom_score_adj),
+           LogLevel::err);
   // Every process on the address space dies; the allocating one on its way out.
   bool killed_current = false;
   for (Task* p : processes(k)) {
@@ -207,7 +213,7 @@ mm::OomOutcome out_of_memory(Kernel& k, mm::Gfp gfp, mm::MemCgroup* memcg) {
     chosen_points = points;
   }
   if (chosen == nullptr) {
-    log_line(k, "Out of memory and no killable processes...");
+    log_line(k, "Out of memory and no killable processes...", LogLevel::warning);
     return mm::OomOutcome::none;
   }
   return kill_victim(k, *chosen, gfp, memcg);

@@ -9,6 +9,7 @@
 #include "fs/page_cache.h"
 #include "fs/swap_file_backing.h"
 #include "kernel/kernel.h"
+#include "kernel/printk.h"
 #include "mm/swapfile.h"
 
 namespace vmlab::kern {
@@ -29,6 +30,14 @@ mm::SwapArea::Options area_options(Kernel& k, const std::string& path, std::shar
   return o;
 }
 
+// The line swapon logs: the area's usable size, one extent spanning it (a swap
+// file on vmlab's disk is contiguous), SS for a solid-state device.
+void log_swapon(Kernel& k, const mm::SwapArea& a) {
+  const std::uint64_t kb = a.pages() * (kPageSize / 1024);
+  printk(k, LogLevel::info, "Adding {}k swap on {}.  Priority:{} extents:1 across:{}k {}\n", kb, a.name(), a.priority(),
+         kb, a.rotational() ? "" : "SS");  // across: as a host ext4 swap file shows it, the usable size
+}
+
 }  // namespace
 
 void Kernel::make_boot_swapfile() {
@@ -47,7 +56,7 @@ void Kernel::make_boot_swapfile() {
   i.store[0] = std::move(header);
   i.swapfile = true;
   const unsigned type = *sys_.swap().free_type();
-  mm::swap_enable(sys_, area_options(*this, "/swapfile", *inode, pages, type), -1);
+  log_swapon(*this, mm::swap_enable(sys_, area_options(*this, "/swapfile", *inode, pages, type), -1));
   swap_files_[type] = *inode;
 }
 
@@ -76,7 +85,7 @@ Result<void> Kernel::swapon(Task& t, std::string_view path, std::uint32_t flags)
   }
   const int prio = (flags & mm::kSwapFlagPrefer) ? static_cast<int>(flags & mm::kSwapFlagPrioMask) : -1;
   inode->swapfile = true;
-  mm::swap_enable(sys_, area_options(*this, w->path, inode, pages, *type), prio);
+  log_swapon(*this, mm::swap_enable(sys_, area_options(*this, w->path, inode, pages, *type), prio));
   swap_files_[*type] = inode;
   return {};
 }
