@@ -22,7 +22,7 @@ namespace {
 constexpr std::uint64_t kModelled = kCloneVm | kCloneFs | kCloneFiles | kCloneSighand | kCloneVfork | kCloneParent |
                                     kCloneThread | kCloneSysvsem | kCloneSettls | kCloneParentSettid |
                                     kCloneChildCleartid | kCloneDetached | kCloneUntraced | kCloneChildSettid |
-                                    kCloneIo;
+                                    kCloneIo | kCloneClearSighand;
 
 // The tasks of a user, threads included (the ucounts RLIMIT_NPROC is checked against).
 std::uint64_t tasks_of_user(const Kernel& k, std::uint32_t uid) {
@@ -35,6 +35,9 @@ std::uint64_t tasks_of_user(const Kernel& k, std::uint32_t uid) {
 
 Result<int> Kernel::clone(Task& parent, const CloneArgs& a) {
   const std::uint64_t flags = a.flags;
+  // kernel_clone(): one word cannot take both the pidfd and the tid (always the case
+  // for the legacy clone(), which passes parent_tidptr for both).
+  if ((flags & kClonePidfd) && (flags & kCloneParentSettid) && a.pidfd == a.parent_tid) return Errno::inval;
   // copy_process()'s consistency rules, in its order.
   if ((flags & (kCloneNewns | kCloneFs)) == (kCloneNewns | kCloneFs)) return Errno::inval;
   if ((flags & (kCloneNewuser | kCloneFs)) == (kCloneNewuser | kCloneFs)) return Errno::inval;
@@ -100,6 +103,9 @@ Result<int> Kernel::clone(Task& parent, const CloneArgs& a) {
   child.files = (flags & kCloneFiles) ? parent.files : parent.files->copy();
   child.fs = (flags & kCloneFs) ? parent.fs : std::make_shared<FsStruct>(*parent.fs);
   child.sighand = (flags & kCloneSighand) ? parent.sighand : std::make_shared<SigHand>(*parent.sighand);
+  // copy_sighand(): clone3's CLONE_CLEAR_SIGHAND resets the copy's handlers to SIG_DFL
+  // (ignored signals stay ignored), as exec does.
+  if (flags & kCloneClearSighand) flush_signal_handlers(child);
   // The registers: the parent's, returning 0; a new stack and thread pointer if asked.
   child.regs = parent.regs;
   child.regs.reservation = ~0ULL;

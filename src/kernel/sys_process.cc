@@ -58,14 +58,18 @@ std::int64_t finish_clone(SysCtx& c, const CloneArgs& args) {
 }
 
 // kernel_clone() with the legacy argument order riscv64 uses: flags, newsp,
-// parent_tidptr, tls, child_tidptr. The low byte of flags is the exit signal.
+// parent_tidptr, tls, child_tidptr. Only the low 32 bits of flags count
+// (lower_32_bits()), and their low byte is the exit signal, unchecked: a child with
+// one past _NSIG signals nobody when it ends (do_notify_parent()). A pidfd would go
+// to parent_tidptr.
 std::int64_t sys_clone(SysCtx& c, const SysArgs& a) {
+  const std::uint64_t flags = a[0] & 0xffffffffULL;
   CloneArgs args;
-  args.flags = a[0] & ~kCsignal;
-  args.exit_signal = static_cast<int>(a[0] & kCsignal);
-  if (args.exit_signal > kNsig) return err(Errno::inval);
+  args.flags = flags & ~kCsignal;
+  args.exit_signal = static_cast<int>(flags & kCsignal);
   args.stack = a[1];
   args.parent_tid = a[2];
+  args.pidfd = a[2];
   args.tls = a[3];
   args.child_tid = a[4];
   return finish_clone(c, args);

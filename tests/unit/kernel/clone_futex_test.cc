@@ -36,8 +36,38 @@ TEST_F(CloneFutexTest, CloneFlagChecks) {
   EXPECT_EQ(sys(kClone, kCloneSighand | 17), e(Errno::inval));         // CLONE_SIGHAND needs CLONE_VM
   EXPECT_EQ(sys(kClone, kClonePidfd | kCloneDetached | 17), e(Errno::inval));
   EXPECT_EQ(sys(kClone, kCloneNewpid | 17), e(Errno::perm));           // namespaces need CAP_SYS_ADMIN
-  EXPECT_EQ(sys(kClone, 17 | 0x80), e(Errno::inval));                  // exit signal 145 > _NSIG
+  // The pidfd would go where the tid goes: the one word cannot take both (host).
+  EXPECT_EQ(sys(kClone, kClonePidfd | kCloneParentSettid | 17, 0, buf), e(Errno::inval));
   EXPECT_EQ(k().tasks().size(), 1u);                                   // none of them made a task
+}
+
+// The legacy clone() reads only the low 32 bits of its flags and does not check the
+// exit signal in the low byte (host: exit signal 145 and bit 32 set both fork).
+TEST_F(CloneFutexTest, LegacyCloneTakesTheLowWordUnchecked) {
+  const std::int64_t odd = sys(kClone, 17 | 0x80);
+  ASSERT_GT(odd, 0);
+  EXPECT_EQ(task(odd).exit_signal, 145);
+  const std::int64_t high = sys(kClone, kCloneClearSighand | kCloneIntoCgroup | 17);
+  ASSERT_GT(high, 0);
+  EXPECT_EQ(task(high).exit_signal, 17);
+  EXPECT_NE(task(high).tgid(), p->tid);
+}
+
+// clone3's CLONE_CLEAR_SIGHAND: the child's handlers are SIG_DFL with no flags or
+// mask; ignored signals stay ignored; the parent keeps its own (host).
+TEST_F(CloneFutexTest, Clone3ClearSighandResetsTheChildsHandlers) {
+  constexpr int kSigusr1 = 10, kSigusr2 = 12;
+  p->action(kSigusr1) = SigAction{0x1000, kSaRestart, sig_bit(2)};
+  p->action(kSigusr2) = SigAction{kSigIgn, 0, 0};
+  EXPECT_EQ(clone3({kCloneClearSighand | kCloneVm | kCloneSighand, 0, 0, 0, 17}), e(Errno::inval));
+  const std::int64_t child = clone3({kCloneClearSighand, 0, 0, 0, 17});
+  ASSERT_GT(child, 0);
+  const SigAction& usr1 = task(child).action(kSigusr1);
+  EXPECT_EQ(usr1.handler, kSigDfl);
+  EXPECT_EQ(usr1.flags, 0u);
+  EXPECT_EQ(usr1.mask, 0u);
+  EXPECT_EQ(task(child).action(kSigusr2).handler, kSigIgn);
+  EXPECT_EQ(p->action(kSigusr1).handler, 0x1000u);
 }
 
 TEST_F(CloneFutexTest, Clone3StructChecks) {
