@@ -152,6 +152,7 @@ Result<void> Kernel::close(Task& p, int fd) {
 Result<std::uint64_t> Kernel::rw(Task& p, fs::OpenFile& f, VirtAddr buf, std::uint64_t len, std::uint64_t pos,
                                  bool write) {
   fs::Inode& inode = *f.inode;
+  if (write && f.is_proc) return proc_write(p, f, buf, len);  // one write() is one parse
   std::vector<std::uint8_t> bounce(std::min(len, kChunk));
   std::uint64_t done = 0;
   while (done < len) {
@@ -164,10 +165,6 @@ Result<std::uint64_t> Kernel::rw(Task& p, fs::OpenFile& f, VirtAddr buf, std::ui
       if (auto r = copy_from_user(p, chunk, buf + done); !r) return done ? Result<std::uint64_t>(done) : r.error();
       if (inode.type == fs::InodeType::char_device) {
         moved = n;  // /dev/null, /dev/zero and /dev/urandom swallow writes
-      } else if (f.is_proc) {
-        auto r = proc_write(p, f, std::string_view(reinterpret_cast<const char*>(chunk.data()), n));
-        if (!r) return done ? Result<std::uint64_t>(done) : r.error();
-        return done + *r;  // one write() is one parse: the rest is not looked at
       } else {
         auto r = fs::file_write(sys_, inode, pos + done, chunk.data(), n);
         if (!r) return done ? Result<std::uint64_t>(done) : r.error();

@@ -265,13 +265,15 @@ class Kernel {
   void random_bytes(std::uint8_t* out, std::size_t n);
 
   // swapon(2) and swapoff(2) (kernel/swap_syscalls.cc) of a swap file, with Linux's
-  // checks and errno values; /proc/swaps.
+  // checks and errno values, after those sys_swapon() and sys_swapoff() make before
+  // reading the path (flags, privilege, a free area); /proc/swaps.
   Result<void> swapon(Task& t, std::string_view path, std::uint32_t flags);
   Result<void> swapoff(Task& t, std::string_view path);
   std::string proc_swaps() const;
-  // A write to an open /proc file (kernel/proc_write.cc): oom_score_adj and the
-  // writable sysctls. Returns the bytes taken.
-  Result<std::uint64_t> proc_write(Task& t, const fs::OpenFile& f, std::string_view data);
+  // A write() of `len` bytes at `buf` to an open /proc file (kernel/proc_write.cc):
+  // oom_score_adj and the writable sysctls, each parsing the write whole. Returns the
+  // bytes taken.
+  Result<std::uint64_t> proc_write(Task& t, const fs::OpenFile& f, VirtAddr buf, std::uint64_t len);
 
   // The kernel threads' turn at a return to user mode: kswapd, when it was woken
   // (mm/kswapd.h). Nothing the caller holds may be a page of user memory.
@@ -349,6 +351,7 @@ class Kernel {
   std::unique_ptr<KernelMmHooks> mm_hooks_;  // handed to sys_ while the kernel lives
   OomState oom_;
   std::map<unsigned, std::shared_ptr<fs::Inode>> swap_files_;  // swap type -> its file, while on
+  bool drop_caches_quiet_ = false;  // drop_caches' stfu: a write with bit 4 silenced its log line
   std::shared_ptr<KernelLog> log_;  // shared with the open /dev/kmsg and /proc/kmsg files
   std::unique_ptr<FsState> fs_;  // the mount table, /dev, /proc, hostfs, /dev/urandom
   std::map<int, std::unique_ptr<Task>> tasks_;          // by tid: not yet released

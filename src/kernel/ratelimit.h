@@ -8,12 +8,12 @@
 
 #include <cstdint>
 
+#include "hw/clock.h"
+
 namespace vmlab::kern {
 
-// CONFIG_HZ=250 in Debian's kernels: jiffies advance every 4 ms of virtual time. Only
-// differences of jiffies are used, so where they start (INITIAL_JIFFIES) does not show.
-inline constexpr std::uint64_t kHz = 250;
-inline constexpr std::uint64_t jiffies_at(std::uint64_t ns) { return ns / (1000000000ULL / kHz); }
+using hw::jiffies_at;
+using hw::kHz;
 
 class Ratelimit {
  public:

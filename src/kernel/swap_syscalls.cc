@@ -2,7 +2,9 @@
 // boot. The areas themselves are mm/'s (mm/swapfile.h); here are the permission and
 // file checks in Linux's order, the header read through the file, and the task list
 // swapoff walks.
+#include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "fs/inode.h"
 #include "fs/memfs.h"
@@ -61,10 +63,10 @@ void Kernel::make_boot_swapfile() {
 }
 
 Result<void> Kernel::swapon(Task& t, std::string_view path, std::uint32_t flags) {
-  if (flags & ~mm::kSwapFlagsValid) return Errno::inval;
-  if (!t.tg->privileged()) return Errno::perm;
   const auto type = sys_.swap().free_type();
-  if (!type) return Errno::perm;
+  if ((flags & ~mm::kSwapFlagsValid) || !t.tg->privileged() || !type) {
+    throw std::logic_error("swapon() before sys_swapon()'s checks");
+  }
   auto w = walk_at(t, kAtFdcwd, path, fs::kWalkFollow);
   if (!w) return w.error();
   const std::shared_ptr<fs::Inode> inode = w->inode;
@@ -91,7 +93,7 @@ Result<void> Kernel::swapon(Task& t, std::string_view path, std::uint32_t flags)
 }
 
 Result<void> Kernel::swapoff(Task& t, std::string_view path) {
-  if (!t.tg->privileged()) return Errno::perm;
+  if (!t.tg->privileged()) throw std::logic_error("swapoff() before sys_swapoff()'s check");
   auto w = walk_at(t, kAtFdcwd, path, fs::kWalkFollow);
   if (!w) return w.error();
   if (w->inode->is_dir()) return Errno::isdir;
@@ -100,14 +102,12 @@ Result<void> Kernel::swapoff(Task& t, std::string_view path) {
   if (it == swap_files_.end()) return Errno::inval;
   const unsigned type = it->first;
   mm::SwapArea& area = *sys_.swap().area(type);
-  // The pages coming back must fit without the area (security_vm_enough_memory_mm()).
+  // security_vm_enough_memory_mm(): the area's pages must fit in the commit limit while
+  // it still counts there; then no slot is given out from it (del_from_avail_list()).
   const auto pages = static_cast<std::int64_t>(area.pages());
-  area.writeok = false;
-  if (!sys_.vm_enough_memory(pages, t.mm ? t.mm->total_vm : 0, t.tg->privileged())) {
-    area.writeok = true;
-    return Errno::nomem;
-  }
+  if (!sys_.vm_enough_memory(pages, t.mm ? t.mm->total_vm : 0, t.tg->privileged())) return Errno::nomem;
   sys_.vm_unacct_memory(pages);
+  area.writeok = false;
   std::vector<mm::AddressSpace*> mms;
   for (const auto& [tid, task] : tasks_) {
     if (task->mm && std::find(mms.begin(), mms.end(), task->mm.get()) == mms.end()) mms.push_back(task->mm.get());

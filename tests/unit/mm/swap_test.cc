@@ -56,7 +56,10 @@ TEST_F(SwapTest, MemorySwapMakesTheSwapFileAtBoot) {
 
 TEST_F(SwapTest, MoreThanRamIsSwappedOutAndEveryByteComesBack) {
   constexpr std::uint64_t kPages = 48 * MiB / P;  // one and a half times RAM
+  const std::uint64_t anon0 = p_.status_kb("RssAnon") + p_.status_kb("VmSwap");
   const VirtAddr a = fill(p_, kPages);
+  // Every page written is either resident or in swap, never both, never neither.
+  EXPECT_EQ(p_.status_kb("RssAnon") + p_.status_kb("VmSwap"), anon0 + kPages * 4);
   EXPECT_GT(p_.status_kb("VmSwap"), 16u * 1024);
   EXPECT_GT(m_.vmstat_value("pswpout"), 4096u);
   EXPECT_GT(m_.vmstat_value("pgsteal_anon"), 4096u);
@@ -66,6 +69,7 @@ TEST_F(SwapTest, MoreThanRamIsSwappedOutAndEveryByteComesBack) {
   EXPECT_LE(used, p_.status_kb("VmSwap") + m_.meminfo_kb("SwapCached"));
   const std::uint64_t majflt = m_.vmstat_value("pgmajfault");
   EXPECT_EQ(wrong_words(p_, a, kPages), 0u);
+  EXPECT_EQ(p_.status_kb("RssAnon") + p_.status_kb("VmSwap"), anon0 + kPages * 4);
   EXPECT_GT(m_.vmstat_value("pswpin"), 0u);
   EXPECT_GT(m_.vmstat_value("pgmajfault"), majflt);
 }
@@ -127,6 +131,9 @@ TEST(SwapOom, WithoutSwapTheLargestProcessIsKilledAndLogged) {
   bool stored = true;
   for (std::uint64_t off = 0; off < 64 * MiB && stored; off += P) stored = big.store<std::uint8_t>(*a + off, 1).ok();
   EXPECT_FALSE(stored);  // SIGKILL
+  EXPECT_FALSE(big.alive());
+  EXPECT_EQ(big.exit_status(), 9);  // killed by SIGKILL, as wait() reports it
+  EXPECT_TRUE(small.alive());
   EXPECT_EQ(m.vmstat_value("oom_kill"), 1u);
   const std::string log = m.kernel_log();
   EXPECT_NE(log.find("Out of memory: Killed process " + std::to_string(big.pid()) + " (big)"), std::string::npos) << log;
