@@ -13,7 +13,7 @@
 #include "api/machine_state.h"
 #include "fidelity/procmaps.h"
 #include "fs/memfs.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "vmlab/mman.h"
 
 namespace vmlab::fidelity {
@@ -259,7 +259,7 @@ std::int64_t VmlabBackend::file_evict(int slot, const std::string& name) {
   std::int64_t r = raw(pr.fsync(*fd));
   (void)pr.close(*fd);
   auto inode = m_->state().kernel.rootfs().lookup(kDir + name);
-  if (inode) (void)fs::page_cache_invalidate(m_->state().sys, **inode, 0, ~std::uint64_t{0} >> 13);
+  if (inode) (void)mm::page_cache_invalidate(m_->state().sys, **inode, 0, ~std::uint64_t{0} >> 13);
   return r;
 }
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "fs/hostfs.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "fs/path.h"
 #include "kernel/file_stat.h"
 #include "kernel/fs_state.h"
@@ -143,7 +143,7 @@ Result<void> Kernel::close(Task& p, int fd) {
   // hostfs: what was written reaches the host file when it is closed (or synced).
   const fs::Inode& inode = *(*f)->inode;
   if ((*f)->writable() && inode.external && inode.type == fs::InodeType::regular) {
-    fs::page_cache_writeback(sys_, *(*f)->inode, 0, ~0ULL);
+    mm::page_cache_writeback(sys_, *(*f)->inode, 0, ~0ULL);
   }
   p.files->fds[static_cast<std::size_t>(fd)].reset();
   return {};
@@ -273,7 +273,7 @@ Result<void> Kernel::fsync(Task& p, int fd) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if ((*f)->inode->type == fs::InodeType::regular && !(*f)->is_proc) {
-    fs::page_cache_writeback(sys_, *(*f)->inode, 0, ~0ULL);
+    mm::page_cache_writeback(sys_, *(*f)->inode, 0, ~0ULL);
   }
   return {};
 }
@@ -281,7 +281,7 @@ Result<void> Kernel::fsync(Task& p, int fd) {
 void Kernel::sync() {
   // ksys_sync(): every dirty page of every file, reachable by name or not.
   for (fs::Inode* inode : inodes()) {
-    if (inode->type == fs::InodeType::regular) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
+    if (inode->type == fs::InodeType::regular) mm::page_cache_writeback(sys_, *inode, 0, ~0ULL);
   }
 }
 
@@ -327,7 +327,7 @@ Result<void> Kernel::write_whole_file(std::string_view path, std::string_view co
   fs::file_truncate(sys_, *inode, 0);
   auto r = fs::file_write(sys_, *inode, 0, reinterpret_cast<const std::uint8_t*>(contents.data()), contents.size());
   if (!r) return r.error();
-  if (inode->external) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
+  if (inode->external) mm::page_cache_writeback(sys_, *inode, 0, ~0ULL);
   return {};
 }
 

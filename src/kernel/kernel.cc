@@ -4,7 +4,7 @@
 #include <set>
 
 #include "fs/inode.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "kernel/fs_state.h"
 #include "kernel/mm_hooks.h"
 #include "kernel/kernel_log.h"
@@ -61,7 +61,7 @@ Kernel::~Kernel() {
   log_->set_kernel(nullptr);
   // Host files get what the guest wrote through writable mounts before the machine goes.
   for (auto& inode : fs_->hostfs.inodes()) {
-    if (inode->type == fs::InodeType::regular) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
+    if (inode->type == fs::InodeType::regular) mm::page_cache_writeback(sys_, *inode, 0, ~0ULL);
   }
   // Tear every address space down while the memory system still exists.
   for (auto& [tid, t] : tasks_) {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "fs/inode.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "kernel/kernel.h"
 #include "kernel/printk.h"
 #include "mm/lru_batch.h"
@@ -83,7 +83,7 @@ Result<std::uint64_t> Kernel::proc_write(Task& t, const fs::OpenFile& f, VirtAdd
       mm::lru_add_drain_all(sys_);
       for (fs::Inode* inode : inodes()) {
         if (inode->type != fs::InodeType::regular || inode->is_shmem()) continue;
-        (void)fs::page_cache_invalidate(sys_, *inode, 0, ~0ULL);  // how many went is fadvise's concern
+        (void)mm::page_cache_invalidate(sys_, *inode, 0, ~0ULL);  // how many went is fadvise's concern
       }
       ++sys_.stat()[obs::VmEvent::drop_pagecache];
     }

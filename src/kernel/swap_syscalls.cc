@@ -8,7 +8,7 @@
 
 #include "fs/inode.h"
 #include "fs/memfs.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "fs/swap_file_backing.h"
 #include "kernel/kernel.h"
 #include "kernel/printk.h"
@@ -74,7 +74,7 @@ Result<void> Kernel::swapon(Task& t, std::string_view path, std::uint32_t flags)
   if (inode->type != fs::InodeType::regular || inode->is_shmem() || inode->external) return Errno::inval;
   if (inode->swapfile) return Errno::busy;
   // iomap_swapfile_activate() syncs the file first; the header is read from page 0.
-  fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
+  mm::page_cache_writeback(sys_, *inode, 0, ~0ULL);
   const std::uint64_t file_pages = inode->size >> kPageShift;
   std::vector<std::uint8_t> page0(kPageSize, 0);
   if (auto it = inode->store.find(0); it != inode->store.end()) std::memcpy(page0.data(), it->second.data(), kPageSize);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "mm/kswapd.h"
 #include "mm/lru_batch.h"
 #include "mm/memory_system.h"
@@ -123,7 +123,7 @@ bool remove_mapping(MemorySystem& sys, Pfn pfn, const ScanControl& sc) {
   fs::Inode* inode = f.inode();
   if (inode == nullptr) return false;
   const std::uint64_t shadow = is_file_lru(f) ? workingset_eviction(sys, pfn, evictor) : 0;
-  fs::page_cache_evict(sys, *inode, pfn, shadow);  // drops the page cache's reference
+  mm::page_cache_evict(sys, *inode, pfn, shadow);  // drops the page cache's reference
   return true;
 }
 
