@@ -72,6 +72,10 @@ struct MachineConfig {
   // mke2fs makes them). Writes are not refused when it is full.
   std::uint64_t root_fs_bytes = 8 * GiB;  // fs.root_size
 
+  // [kernel]: the /proc/sys/kernel settings of the kernel log (docs/kernel-log.md).
+  int dmesg_restrict = 1;    // kernel.dmesg_restrict: Debian builds CONFIG_SECURITY_DMESG_RESTRICT=y
+  int console_loglevel = 7;  // kernel.console_loglevel: kernel.printk's first field (loglevel=)
+
   // [layout]
   Layout layout = Layout::x86_64;  // layout.arch: "x86_64" or "riscv64"
   bool aslr = false;               // layout.aslr

@@ -52,5 +52,6 @@ inline constexpr std::uint32_t kDevNullRdev = (1 << 8) | 3;
 inline constexpr std::uint32_t kDevZeroRdev = (1 << 8) | 5;
 inline constexpr std::uint32_t kDevRandomRdev = (1 << 8) | 8;
 inline constexpr std::uint32_t kDevUrandomRdev = (1 << 8) | 9;
+inline constexpr std::uint32_t kDevKmsgRdev = (1 << 8) | 11;
 
 }  // namespace vmlab

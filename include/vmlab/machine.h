@@ -34,6 +34,15 @@ struct CheckReport {
   bool ok() const { return problems.empty(); }
 };
 
+// One record of the kernel log (docs/kernel-log.md), as /dev/kmsg describes it.
+struct LogRecord {
+  std::uint64_t seq = 0;      // the record's sequence number, from 0
+  std::uint64_t time_ns = 0;  // virtual time since boot when it was logged
+  int facility = 0;           // 0 the kernel, 1 LOG_USER (/dev/kmsg writers)
+  int level = 0;              // 0 (KERN_EMERG) to 7 (KERN_DEBUG)
+  std::string text;           // without its final newline; inner newlines kept
+};
+
 class Machine {
  public:
   Machine();
@@ -69,6 +78,17 @@ class Machine {
   std::string vmstat() const;
   std::uint64_t meminfo_kb(std::string_view field) const;  // e.g. "MemFree"
   std::uint64_t vmstat_value(std::string_view field) const;  // e.g. "pgfault"
+
+  // The kernel log: the records still in its ring (the oldest go when its 128 KiB are
+  // full), complete ones only. kernel_log() is their text as the console prints it,
+  // "[    1.234567] text" on every line, whatever the level (`dmesg` without the
+  // level filter).
+  std::vector<LogRecord> kernel_log_records() const;
+  std::string kernel_log() const;
+  // The console: `fn` gets the text of each record below kernel.console_loglevel as it
+  // is logged, the records already there first (as a console registered at boot
+  // replays the log). Null detaches it. `vmlab run` prints it on stderr.
+  void set_console(std::function<void(std::string_view)> fn);
 
   // Recounts every counter from scratch and compares (refcounts, map counts, RSS,
   // free lists, LRU sizes, page-cache and commit totals).

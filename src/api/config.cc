@@ -100,6 +100,8 @@ const Key kKeys[] = {
     {"process.stack_rlimit", Kind::Limit, FIELD(stack_rlimit), 128 * KiB},
     {"process.data_rlimit", Kind::Limit, FIELD(data_rlimit)},
     {"fs.root_size", Kind::Size, FIELD(root_fs_bytes), 1 * MiB, TiB, page_multiple},
+    {"kernel.dmesg_restrict", Kind::Int, FIELD(dmesg_restrict), 0, 1},
+    {"kernel.console_loglevel", Kind::Int, FIELD(console_loglevel), 0, 8},
     {"layout.arch", Kind::Arch, FIELD(layout)},
     {"layout.aslr", Kind::Bool, FIELD(aslr)},
     {"layout.seed", Kind::Int, FIELD(seed)},

@@ -9,6 +9,8 @@
 
 #include "api/machine_state.h"
 #include "kernel/checker.h"
+#include "kernel/kernel_log.h"
+#include "kernel/printk_format.h"
 
 namespace vmlab {
 
@@ -75,6 +77,26 @@ std::string Machine::meminfo() const { return *state_->kernel.proc_text("/proc/m
 std::string Machine::vmstat() const { return *state_->kernel.proc_text("/proc/vmstat", nullptr); }
 std::uint64_t Machine::meminfo_kb(std::string_view field) const { return field_value(meminfo(), field, ':'); }
 std::uint64_t Machine::vmstat_value(std::string_view field) const { return field_value(vmstat(), field, ' '); }
+
+std::vector<LogRecord> Machine::kernel_log_records() const {
+  std::vector<LogRecord> out;
+  const kern::PrintkRingbuffer& ring = state_->kernel.log().ring();
+  for (const kern::PrintkRecord* r; (r = ring.read_valid(out.empty() ? 0 : out.back().seq + 1)) != nullptr;) {
+    out.push_back({r->info.seq, r->info.ts_nsec, r->info.facility, r->info.level, r->text});
+  }
+  return out;
+}
+
+std::string Machine::kernel_log() const {
+  std::string out;
+  const kern::PrintkRingbuffer& ring = state_->kernel.log().ring();
+  for (const kern::PrintkRecord* r = ring.read_valid(0); r != nullptr; r = ring.read_valid(r->info.seq + 1)) {
+    out += kern::record_print_text(*r, false, true);
+  }
+  return out;
+}
+
+void Machine::set_console(std::function<void(std::string_view)> fn) { state_->kernel.log().set_console(std::move(fn)); }
 
 CheckReport Machine::check() const { return CheckReport{kern::check_consistency(state_->kernel)}; }
 

@@ -13,7 +13,7 @@
 #include "fidelity/host_disk.h"
 #include "fidelity/procmaps.h"
 #include "fs/memfs.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "mm/lru_batch.h"
 #include "mm/mman.h"
 #include "mm/page_io.h"
@@ -304,7 +304,7 @@ std::int64_t VmlabBackend::file_evict(int slot, const std::string& name) {
   std::int64_t r = raw(pr.fsync(*fd));
   (void)pr.close(*fd);
   auto inode = m_->state().kernel.rootfs().lookup(kDir + name);
-  if (inode) (void)fs::page_cache_invalidate(m_->state().sys, **inode, 0, ~std::uint64_t{0} >> 13);
+  if (inode) (void)mm::page_cache_invalidate(m_->state().sys, **inode, 0, ~std::uint64_t{0} >> 13);
   return r;
 }
 

@@ -5,7 +5,7 @@
 
 #include "fs/attr.h"
 #include "fs/file_time.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "fs/rename.h"
 #include "mm/address_space.h"
 #include "mm/lru_batch.h"
@@ -244,7 +244,7 @@ Result<std::uint64_t> file_read(mm::MemorySystem& sys, Inode& inode, std::uint64
     const std::uint64_t index = (pos + done) >> kPageShift;
     const std::uint64_t off = (pos + done) & (kPageSize - 1);
     const std::uint64_t n = std::min(len - done, kPageSize - off);
-    CacheRead page = page_cache_get(sys, inode, index);
+    mm::CacheRead page = mm::page_cache_get(sys, inode, index);
     if (page.pfn == kNoPfn) return done ? Result<std::uint64_t>(done) : Errno::nomem;
     // filemap_read(): a second read activates the page.
     mm::folio_mark_accessed(sys, page.pfn);
@@ -260,16 +260,16 @@ Result<std::uint64_t> file_write(mm::MemorySystem& sys, Inode& inode, std::uint6
   if (inode.is_dir()) return Errno::isdir;
   if (inode.swapfile) return Errno::txtbsy;  // generic_write_checks_count(): an active swap file
   // ext4 zeroes the rest of the old last block before a write beyond it.
-  if (len > 0 && pos > inode.size) page_cache_zero_block_tail(sys, inode, inode.size);
+  if (len > 0 && pos > inode.size) mm::page_cache_zero_block_tail(sys, inode, inode.size);
   std::uint64_t done = 0;
   while (done < len) {
     const std::uint64_t index = (pos + done) >> kPageShift;
     const std::uint64_t off = (pos + done) & (kPageSize - 1);
     const std::uint64_t n = std::min(len - done, kPageSize - off);
-    Pfn pfn = page_cache_get_for_write(sys, inode, index);
+    Pfn pfn = mm::page_cache_get_for_write(sys, inode, index);
     if (pfn == kNoPfn) return done ? Result<std::uint64_t>(done) : Errno::nospc;
     if (sys.mem().data_contents()) std::memcpy(sys.mem().frame(pfn) + off, buf + done, n);
-    page_cache_mark_dirty(sys, inode, pfn);
+    mm::page_cache_mark_dirty(sys, inode, pfn);
     done += n;
     inode.size = std::max(inode.size, pos + done);
   }
@@ -284,9 +284,9 @@ void file_truncate(mm::MemorySystem& sys, Inode& inode, std::uint64_t size) {
   if (inode.external) inode.external->truncate(size);  // hostfs: the host file too
   // ext4_setattr(): growing zeroes the rest of the old last block, shrinking
   // (ext4_block_truncate_page()) the rest of the new one.
-  if (size > old_size) page_cache_zero_block_tail(sys, inode, old_size);
+  if (size > old_size) mm::page_cache_zero_block_tail(sys, inode, old_size);
   if (size >= old_size) return;
-  page_cache_zero_block_tail(sys, inode, size);
+  mm::page_cache_zero_block_tail(sys, inode, size);
   // unmap_mapping_range(even_cows): every PTE beyond EOF goes, private copies too.
   const std::uint64_t first_gone = (size + kPageSize - 1) >> kPageShift;
   for (mm::Vma* vma : std::vector<mm::Vma*>(inode.mmaps)) {
@@ -294,7 +294,7 @@ void file_truncate(mm::MemorySystem& sys, Inode& inode, std::uint64_t size) {
     const VirtAddr from = vma->maps_index(first_gone) ? vma->address_of(first_gone) : vma->start;
     mm::zap_range(*vma->mm, *vma, from, vma->end);
   }
-  page_cache_remove_from(sys, inode, first_gone);
+  mm::page_cache_remove_from(sys, inode, first_gone);
 }
 
 }  // namespace vmlab::fs

@@ -5,6 +5,10 @@
 
 namespace vmlab::fs {
 
+SwapFileBacking::~SwapFileBacking() {
+  if (inode_.use_count() == 1) inode_->on_evict = nullptr;
+}
+
 void SwapFileBacking::read_slot(std::uint64_t offset, std::uint8_t* page) {
   auto it = inode_->store.find(offset);
   if (!keep_ || it == inode_->store.end()) {

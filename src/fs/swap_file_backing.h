@@ -15,6 +15,10 @@ class SwapFileBacking final : public mm::SwapBacking {
  public:
   SwapFileBacking(std::shared_ptr<Inode> inode, bool keep_contents)
       : inode_(std::move(inode)), keep_(keep_contents) {}
+  // The last holder of the file only when the machine is going away (swapoff leaves
+  // the kernel's reference): the inode then goes without calling back into a memory
+  // system being destroyed.
+  ~SwapFileBacking() override;
   void read_slot(std::uint64_t offset, std::uint8_t* page) override;
   void write_slot(std::uint64_t offset, const std::uint8_t* page) override;
   void discard_slot(std::uint64_t) override {}

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "guest/rv64/hart.h"
+#include "kernel/kernel_log.h"
 #include "kernel/rseq.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
@@ -27,6 +28,7 @@ std::string describe_wait(const kern::WaitState& w) {
     case kern::WaitKind::sleep: return "sleep";
     case kern::WaitKind::futex: return "futex wait that nobody wakes";
     case kern::WaitKind::poll: return "poll on descriptors that never become ready";
+    case kern::WaitKind::log: return "a kernel log record that never comes";
     case kern::WaitKind::none: break;
   }
   return "nothing";
@@ -45,6 +47,8 @@ Runtime::Runtime(kern::Kernel& kernel, RuntimeOptions options)
     for (auto& h : harts_) h->invalidate_code();
   });
   kernel_.set_warning_sink([](std::string_view m) { std::cerr << m << '\n'; });
+  // A serial console: the kernel's messages on stderr as they are logged.
+  kernel_.log().set_console([](std::string_view text) { std::cerr << text; });
 }
 
 Runtime::~Runtime() { kernel_.set_code_change_hook(nullptr); }

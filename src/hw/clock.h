@@ -16,6 +16,13 @@
 
 namespace vmlab::hw {
 
+// The kernel's tick: CONFIG_HZ=250 in Debian's kernels, a jiffy every 4 ms of virtual
+// time (TICK_NSEC). Only differences of jiffies are used, so where they start
+// (INITIAL_JIFFIES) does not show.
+inline constexpr std::uint64_t kHz = 250;
+inline constexpr std::uint64_t kTickNs = 1'000'000'000 / kHz;
+constexpr std::uint64_t jiffies_at(std::uint64_t ns) { return ns / kTickNs; }
+
 // CLOCK_REALTIME at virtual time 0: 2024-01-01 00:00:00 UTC. Guests see wall-clock
 // time advance with the virtual clock only.
 inline constexpr std::uint64_t kRealtimeEpochSec = 1704067200;

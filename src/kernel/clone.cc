@@ -22,7 +22,7 @@ namespace {
 constexpr std::uint64_t kModelled = kCloneVm | kCloneFs | kCloneFiles | kCloneSighand | kCloneVfork | kCloneParent |
                                     kCloneThread | kCloneSysvsem | kCloneSettls | kCloneParentSettid |
                                     kCloneChildCleartid | kCloneDetached | kCloneUntraced | kCloneChildSettid |
-                                    kCloneIo;
+                                    kCloneIo | kCloneClearSighand;
 
 // The tasks of a user, threads included (the ucounts RLIMIT_NPROC is checked against).
 std::uint64_t tasks_of_user(const Kernel& k, std::uint32_t uid) {
@@ -35,6 +35,9 @@ std::uint64_t tasks_of_user(const Kernel& k, std::uint32_t uid) {
 
 Result<int> Kernel::clone(Task& parent, const CloneArgs& a) {
   const std::uint64_t flags = a.flags;
+  // kernel_clone(): one word cannot take both the pidfd and the tid (always the case
+  // for the legacy clone(), which passes parent_tidptr for both).
+  if ((flags & kClonePidfd) && (flags & kCloneParentSettid) && a.pidfd == a.parent_tid) return Errno::inval;
   // copy_process()'s consistency rules, in its order.
   if ((flags & (kCloneNewns | kCloneFs)) == (kCloneNewns | kCloneFs)) return Errno::inval;
   if ((flags & (kCloneNewuser | kCloneFs)) == (kCloneNewuser | kCloneFs)) return Errno::inval;
@@ -42,10 +45,15 @@ Result<int> Kernel::clone(Task& parent, const CloneArgs& a) {
   if ((flags & kCloneSighand) && !(flags & kCloneVm)) return Errno::inval;
   if ((flags & kCloneThread) && (flags & (kCloneNewuser | kCloneNewpid))) return Errno::inval;
   if ((flags & kClonePidfd) && (flags & kCloneDetached)) return Errno::inval;
-  // copy_namespaces(): new namespaces other than a user namespace need CAP_SYS_ADMIN.
+  // RLIMIT_NPROC counts every task of the user; root (and CAP_SYS_RESOURCE) may go past.
+  if (!parent.privileged() && tasks_of_user(*this, parent.tg->uid) >= parent.tg->rlimits[kRlimitNproc].cur) {
+    return Errno::again;
+  }
+  // copy_namespaces(): new namespaces need CAP_SYS_ADMIN in the user namespace they
+  // belong to, which with CLONE_NEWUSER is the new one, where the child has it.
   constexpr std::uint64_t kPrivilegedNs = kCloneNewns | kCloneNewuts | kCloneNewipc | kCloneNewpid | kCloneNewnet |
-                                          kCloneNewcgroup;
-  if ((flags & kPrivilegedNs) && !parent.privileged()) return Errno::perm;
+                                          kCloneNewcgroup | kCloneNewtime;
+  if ((flags & kPrivilegedNs) && !(flags & kCloneNewuser) && !parent.privileged()) return Errno::perm;
   if (flags & ~kModelled) {
     // Namespaces, pidfds, ptrace and cgroup placement are not modelled.
     warn_once(0x1000000000ULL | (flags & ~kModelled),
@@ -54,15 +62,17 @@ Result<int> Kernel::clone(Task& parent, const CloneArgs& a) {
                           flags & ~kModelled));
     return Errno::nosys;
   }
-  // clone3's set_tid: a tid nobody has used (pids are never reused here).
-  if (a.set_tid != 0 && (groups_.count(a.set_tid) || find_task(a.set_tid) != nullptr ||
-                         std::any_of(released_.begin(), released_.end(),
-                                     [&](const auto& t) { return t->tid == a.set_tid; }))) {
-    return Errno::exist;
-  }
-  // RLIMIT_NPROC counts every task of the user; root (and CAP_SYS_RESOURCE) may go past.
-  if (!parent.privileged() && tasks_of_user(*this, parent.tg->uid) >= parent.tg->rlimits[kRlimitNproc].cur) {
-    return Errno::again;
+  // alloc_pid() with clone3's set_tid: one tid for the one pid namespace, in range,
+  // for CAP_CHECKPOINT_RESTORE only, and free (pids are never reused here).
+  if (a.set_tid_size > 1) return Errno::inval;
+  if (a.set_tid_size == 1) {
+    constexpr int kPidMax = 4194304;  // /proc/sys/kernel/pid_max
+    if (a.set_tid < 1 || a.set_tid >= kPidMax) return Errno::inval;
+    if (!parent.privileged()) return Errno::perm;
+    if (groups_.count(a.set_tid) || find_task(a.set_tid) != nullptr ||
+        std::any_of(released_.begin(), released_.end(), [&](const auto& t) { return t->tid == a.set_tid; })) {
+      return Errno::exist;
+    }
   }
 
   // The address space: shared (CLONE_VM) or copied (dup_mm()), before anything else is
@@ -79,7 +89,7 @@ Result<int> Kernel::clone(Task& parent, const CloneArgs& a) {
 
   // The thread group: the parent's (CLONE_THREAD), or a new process.
   std::shared_ptr<ThreadGroup> tg = parent.tg;
-  const int id = a.set_tid != 0 ? a.set_tid : alloc_pid();
+  const int id = a.set_tid_size == 1 ? a.set_tid : alloc_pid();
   if (!(flags & kCloneThread)) {
     tg = new_group(id);
     const ThreadGroup& pg = *parent.tg;
@@ -102,6 +112,9 @@ Result<int> Kernel::clone(Task& parent, const CloneArgs& a) {
   child.files = (flags & kCloneFiles) ? parent.files : parent.files->copy();
   child.fs = (flags & kCloneFs) ? parent.fs : std::make_shared<FsStruct>(*parent.fs);
   child.sighand = (flags & kCloneSighand) ? parent.sighand : std::make_shared<SigHand>(*parent.sighand);
+  // copy_sighand(): clone3's CLONE_CLEAR_SIGHAND resets the copy's handlers to SIG_DFL
+  // (ignored signals stay ignored), as exec does.
+  if (flags & kCloneClearSighand) flush_signal_handlers(child);
   // The registers: the parent's, returning 0; a new stack and thread pointer if asked.
   child.regs = parent.regs;
   child.regs.reservation = ~0ULL;

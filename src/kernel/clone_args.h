@@ -28,7 +28,10 @@ struct CloneArgs {
   std::uint64_t parent_tid = 0;   // CLONE_PARENT_SETTID: where the parent gets the tid
   std::uint64_t child_tid = 0;    // CLONE_CHILD_SETTID / CLONE_CHILD_CLEARTID
   std::uint64_t pidfd = 0;        // CLONE_PIDFD
-  int set_tid = 0;                // clone3's set_tid: the tid wanted (0: the next free one)
+  // clone3's set_tid array, one tid per pid namespace level from the innermost: how
+  // many were given (0: the next free tid) and the first of them.
+  std::uint64_t set_tid_size = 0;
+  int set_tid = 0;
 };
 
 }  // namespace vmlab::kern

@@ -12,6 +12,8 @@
 #include "fs/vfs.h"
 #include "kernel/elf_image.h"
 #include "kernel/kernel.h"
+#include "kernel/kernel_log.h"
+#include "kernel/printk.h"
 #include "kernel/rseq.h"
 #include "kernel/stack_image.h"
 #include "mm/mman.h"
@@ -176,6 +178,12 @@ Result<VirtAddr> Kernel::exec_elf(Task& p, std::string_view path, const std::vec
   if (!strings) return strings.error().error;
   const std::int64_t string_pages = static_cast<std::int64_t>(page_align_up(kStackWord + *strings) >> kPageShift);
   if (string_pages > 1 && !charged.add(string_pages - 1, p.privileged())) return Errno::nomem;
+  // do_execveat_common(): an empty argv gets "" for argv[0] (stack_image.cc), which
+  // Linux reports once per boot, once the strings are copied.
+  if (argv.empty() && log_->first_time("execve NULL argv")) {
+    printk(*this, LogLevel::warning, "process '{}' launched '{}' with NULL argv: empty string added\n", p.comm,
+           filename);
+  }
   const std::uint16_t machine = config_.layout == Layout::x86_64 ? kEmX86_64 : kEmRiscv;
   auto read_all = [&](fs::Inode& i) {
     std::vector<std::uint8_t> bytes(i.size);

@@ -5,11 +5,12 @@
 #include <vector>
 
 #include "fs/hostfs.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "fs/path.h"
 #include "kernel/file_stat.h"
 #include "kernel/fs_state.h"
 #include "kernel/kernel.h"
+#include "kernel/kmsg_file.h"
 #include "vmlab/fcntl.h"
 #include "vmlab/mman.h"
 
@@ -27,6 +28,19 @@ int acc_mode(int flags) {
   int may = acc == kORdonly ? fs::kMayRead : acc == kOWronly ? fs::kMayWrite : fs::kMayRead | fs::kMayWrite;
   if (flags & kOTrunc) may |= fs::kMayWrite;
   return may;
+}
+
+// The kernel log's files for a caller without a scheduler (the C++ API): as the system
+// calls, but a read that would sleep is EAGAIN, as wait() is WNOHANG there.
+Result<std::uint64_t> kmsg_call(Kernel& k, Task& p, KmsgFile* f, VirtAddr buf, std::uint64_t len, bool write) {
+  SysCtx c{k, p, write ? 64U : 63U};
+  const std::int64_t r = write ? kmsg_write(c, *f, UserBuffers(buf, len)) : kmsg_read(c, *f, buf, len);
+  if (r == kSysBlocked) {
+    p.wait = WaitState{};
+    return Errno::again;
+  }
+  if (r < 0) return static_cast<Errno>(-r);
+  return static_cast<std::uint64_t>(r);
 }
 
 }  // namespace
@@ -90,9 +104,19 @@ Result<int> Kernel::openat(Task& p, int dirfd, std::string_view path, int flags,
     if (inode->is_dir() && (may & fs::kMayWrite)) return Errno::isdir;
     if (auto r = fs::permission(*inode, *w->mount, may, who); !r) return r.error();
   }
-  auto file = std::make_shared<fs::OpenFile>(inode, w->path, flags);
+  std::shared_ptr<fs::OpenFile> file;
+  if (is_kmsg_inode(*inode)) {
+    // /dev/kmsg and /proc/kmsg: the kernel log's own open (kernel/kmsg_file.h).
+    auto opened = open_kmsg(*this, p, inode, w->path, flags);
+    if (!opened) return opened.error();
+    file = std::move(*opened);
+  } else {
+    file = std::make_shared<fs::OpenFile>(inode, w->path, flags);
+  }
   file->mount = w->mount;
-  if (inode->sb == fs_->procfs.get() && inode->type == fs::InodeType::regular) {
+  if (as_kmsg(*file) != nullptr) {
+    // Nothing to render or truncate.
+  } else if (inode->sb == fs_->procfs.get() && inode->type == fs::InodeType::regular) {
     // seq_file: the text is rendered at open. Only the files proc_write() knows take
     // writes (the others' modes already refused a writer, or they are not modelled).
     if ((flags & kOAccmode) != kORdonly && !proc_writable(w->path)) return Errno::acces;
@@ -119,7 +143,7 @@ Result<void> Kernel::close(Task& p, int fd) {
   // hostfs: what was written reaches the host file when it is closed (or synced).
   const fs::Inode& inode = *(*f)->inode;
   if ((*f)->writable() && inode.external && inode.type == fs::InodeType::regular) {
-    fs::page_cache_writeback(sys_, *(*f)->inode, 0, ~0ULL);
+    mm::page_cache_writeback(sys_, *(*f)->inode, 0, ~0ULL);
   }
   p.files->fds[static_cast<std::size_t>(fd)].reset();
   return {};
@@ -128,6 +152,7 @@ Result<void> Kernel::close(Task& p, int fd) {
 Result<std::uint64_t> Kernel::rw(Task& p, fs::OpenFile& f, VirtAddr buf, std::uint64_t len, std::uint64_t pos,
                                  bool write) {
   fs::Inode& inode = *f.inode;
+  if (write && f.is_proc) return proc_write(p, f, buf, len);  // one write() is one parse
   std::vector<std::uint8_t> bounce(std::min(len, kChunk));
   std::uint64_t done = 0;
   while (done < len) {
@@ -140,10 +165,6 @@ Result<std::uint64_t> Kernel::rw(Task& p, fs::OpenFile& f, VirtAddr buf, std::ui
       if (auto r = copy_from_user(p, chunk, buf + done); !r) return done ? Result<std::uint64_t>(done) : r.error();
       if (inode.type == fs::InodeType::char_device) {
         moved = n;  // /dev/null, /dev/zero and /dev/urandom swallow writes
-      } else if (f.is_proc) {
-        auto r = proc_write(p, f, std::string_view(reinterpret_cast<const char*>(chunk.data()), n));
-        if (!r) return done ? Result<std::uint64_t>(done) : r.error();
-        return done + *r;  // one write() is one parse: the rest is not looked at
       } else {
         auto r = fs::file_write(sys_, inode, pos + done, chunk.data(), n);
         if (!r) return done ? Result<std::uint64_t>(done) : r.error();
@@ -182,6 +203,7 @@ Result<std::uint64_t> Kernel::read(Task& p, int fd, VirtAddr buf, std::uint64_t 
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if (!(*f)->readable()) return Errno::badf;
+  if (KmsgFile* kf = as_kmsg(**f)) return kmsg_call(*this, p, kf, buf, len, false);
   if ((*f)->inode->is_dir()) return Errno::isdir;
   auto r = rw(p, **f, buf, len, (*f)->pos, false);
   if (r) (*f)->pos += *r;
@@ -192,6 +214,7 @@ Result<std::uint64_t> Kernel::write(Task& p, int fd, VirtAddr buf, std::uint64_t
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if (!(*f)->writable()) return Errno::badf;
+  if (KmsgFile* kf = as_kmsg(**f)) return kmsg_call(*this, p, kf, buf, len, true);
   if ((*f)->flags & kOAppend) (*f)->pos = (*f)->inode->size;
   auto r = rw(p, **f, buf, len, (*f)->pos, true);
   if (r) (*f)->pos += *r;
@@ -202,6 +225,7 @@ Result<std::uint64_t> Kernel::pread(Task& p, int fd, VirtAddr buf, std::uint64_t
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if (!(*f)->readable()) return Errno::badf;
+  if (KmsgFile* kf = as_kmsg(**f)) return kmsg_call(*this, p, kf, buf, len, false);
   if ((*f)->inode->is_dir()) return Errno::isdir;
   // /dev/null is opened with FMODE_PREAD like any character device without
   // stream_open(): pread() reads end of file there, no ESPIPE (seen on 6.18).
@@ -212,12 +236,14 @@ Result<std::uint64_t> Kernel::pwrite(Task& p, int fd, VirtAddr buf, std::uint64_
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if (!(*f)->writable()) return Errno::badf;
+  if (KmsgFile* kf = as_kmsg(**f)) return kmsg_call(*this, p, kf, buf, len, true);
   return rw(p, **f, buf, len, off, true);
 }
 
 Result<std::uint64_t> Kernel::lseek(Task& p, int fd, std::int64_t off, int whence) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
+  if (KmsgFile* kf = as_kmsg(**f)) return kmsg_llseek(*kf, off, whence);
   std::int64_t base = 0;
   switch (whence) {
     case kSeekSet: base = 0; break;
@@ -247,7 +273,7 @@ Result<void> Kernel::fsync(Task& p, int fd) {
   auto f = fd_file(p, fd);
   if (!f) return f.error();
   if ((*f)->inode->type == fs::InodeType::regular && !(*f)->is_proc) {
-    fs::page_cache_writeback(sys_, *(*f)->inode, 0, ~0ULL);
+    mm::page_cache_writeback(sys_, *(*f)->inode, 0, ~0ULL);
   }
   return {};
 }
@@ -255,7 +281,7 @@ Result<void> Kernel::fsync(Task& p, int fd) {
 void Kernel::sync() {
   // ksys_sync(): every dirty page of every file, reachable by name or not.
   for (fs::Inode* inode : inodes()) {
-    if (inode->type == fs::InodeType::regular) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
+    if (inode->type == fs::InodeType::regular) mm::page_cache_writeback(sys_, *inode, 0, ~0ULL);
   }
 }
 
@@ -301,7 +327,7 @@ Result<void> Kernel::write_whole_file(std::string_view path, std::string_view co
   fs::file_truncate(sys_, *inode, 0);
   auto r = fs::file_write(sys_, *inode, 0, reinterpret_cast<const std::uint8_t*>(contents.data()), contents.size());
   if (!r) return r.error();
-  if (inode->external) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
+  if (inode->external) mm::page_cache_writeback(sys_, *inode, 0, ~0ULL);
   return {};
 }
 

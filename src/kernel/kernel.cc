@@ -4,9 +4,10 @@
 #include <set>
 
 #include "fs/inode.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "kernel/fs_state.h"
 #include "kernel/mm_hooks.h"
+#include "kernel/kernel_log.h"
 #include "kernel/pipe.h"
 #include "kernel/stack_image.h"
 #include "mm/fault.h"
@@ -44,9 +45,11 @@ Kernel::Kernel(const MachineConfig& config, mm::MemorySystem& sys)
       sys_(sys),
       rootfs_(kRootDev, [&sys](fs::Inode& inode) { sys.evict_inode(inode); }),
       mm_hooks_(std::make_unique<KernelMmHooks>(*this)),
+      log_(std::make_shared<KernelLog>(config.cpus, config.console_loglevel)),
       run_queue_(std::make_unique<RunQueue>()),
       curr_(config.cpus, nullptr),
       rng_state_(config.seed ^ 0x5eed5eed5eedULL) {
+  log_->set_kernel(this);
   setup_mounts();
   make_boot_swapfile();
   sys_.set_kernel_hooks(mm_hooks_.get());
@@ -54,9 +57,11 @@ Kernel::Kernel(const MachineConfig& config, mm::MemorySystem& sys)
 
 Kernel::~Kernel() {
   sys_.set_kernel_hooks(nullptr);
+  // Files of the log released from here on find no kernel to log their messages to.
+  log_->set_kernel(nullptr);
   // Host files get what the guest wrote through writable mounts before the machine goes.
   for (auto& inode : fs_->hostfs.inodes()) {
-    if (inode->type == fs::InodeType::regular) fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
+    if (inode->type == fs::InodeType::regular) mm::page_cache_writeback(sys_, *inode, 0, ~0ULL);
   }
   // Tear every address space down while the memory system still exists.
   for (auto& [tid, t] : tasks_) {

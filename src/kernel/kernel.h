@@ -38,6 +38,7 @@ namespace vmlab::kern {
 
 struct FsState;
 class KernelMmHooks;
+class KernelLog;
 
 struct WaitResult {
   int pid = 0;     // 0: the child has not exited (WNOHANG)
@@ -264,19 +265,26 @@ class Kernel {
   void random_bytes(std::uint8_t* out, std::size_t n);
 
   // swapon(2) and swapoff(2) (kernel/swap_syscalls.cc) of a swap file, with Linux's
-  // checks and errno values; /proc/swaps.
+  // checks and errno values, after those sys_swapon() and sys_swapoff() make before
+  // reading the path (flags, privilege, a free area); /proc/swaps.
   Result<void> swapon(Task& t, std::string_view path, std::uint32_t flags);
   Result<void> swapoff(Task& t, std::string_view path);
   std::string proc_swaps() const;
-  // A write to an open /proc file (kernel/proc_write.cc): oom_score_adj and the
-  // writable sysctls. Returns the bytes taken.
-  Result<std::uint64_t> proc_write(Task& t, const fs::OpenFile& f, std::string_view data);
+  // A write() of `len` bytes at `buf` to an open /proc file (kernel/proc_write.cc):
+  // oom_score_adj and the writable sysctls, each parsing the write whole. Returns the
+  // bytes taken.
+  Result<std::uint64_t> proc_write(Task& t, const fs::OpenFile& f, VirtAddr buf, std::uint64_t len);
 
   // The kernel threads' turn at a return to user mode: kswapd, when it was woken
   // (mm/kswapd.h). Nothing the caller holds may be a page of user memory.
   void run_kthreads();
   // The OOM killer's state between calls (kernel/oom_kill.h).
   OomState& oom() { return oom_; }
+  // The kernel log (kernel/kernel_log.h): what printk() stores (kernel/printk.h),
+  // syslog(2), /dev/kmsg and /proc/kmsg read, and the console prints. Files reading
+  // it share it, so it outlives the kernel when they do.
+  KernelLog& log() { return *log_; }
+  const std::shared_ptr<KernelLog>& log_ptr() const { return log_; }
 
   // Warnings for the user (an unknown system call, an unsupported flag): one line on
   // the warning sink; warn_once() once per key.
@@ -343,6 +351,8 @@ class Kernel {
   std::unique_ptr<KernelMmHooks> mm_hooks_;  // handed to sys_ while the kernel lives
   OomState oom_;
   std::map<unsigned, std::shared_ptr<fs::Inode>> swap_files_;  // swap type -> its file, while on
+  bool drop_caches_quiet_ = false;  // drop_caches' stfu: a write with bit 4 silenced its log line
+  std::shared_ptr<KernelLog> log_;  // shared with the open /dev/kmsg and /proc/kmsg files
   std::unique_ptr<FsState> fs_;  // the mount table, /dev, /proc, hostfs, /dev/urandom
   std::map<int, std::unique_ptr<Task>> tasks_;          // by tid: not yet released
   std::vector<std::unique_ptr<Task>> released_;         // records kept for API handles

@@ -11,7 +11,8 @@ class Kernel;
 class KernelMmHooks final : public mm::KernelHooks {
  public:
   explicit KernelMmHooks(Kernel& k) : k_(k) {}
-  // wb_workfn() for WB_REASON_VMSCAN: every dirty page-cache page is written back.
+  // wb_workfn() for WB_REASON_VMSCAN: every dirty page-cache page is written back,
+  // as sync() writes them.
   void wake_flusher() override;
   mm::OomOutcome out_of_memory(mm::Gfp gfp, mm::MemCgroup* memcg) override;
 

@@ -1,5 +1,5 @@
 // The machine's mount table, as an init system leaves it: the memfs root at "/",
-// devtmpfs at /dev (null, zero, random, urandom), procfs at /proc, then the host
+// devtmpfs at /dev (null, zero, random, urandom, kmsg), procfs at /proc, then the host
 // directories of MachineConfig::mounts.
 #include <climits>
 #include <cstdlib>
@@ -54,6 +54,7 @@ void Kernel::setup_mounts() {
   dev.mknod("/zero", kDevZeroRdev);
   dev.mknod("/random", kDevRandomRdev);
   dev.mknod("/urandom", kDevUrandomRdev);
+  dev.mknod("/kmsg", kDevKmsgRdev)->mode = 0644;  // the kernel log (kernel/kmsg_file.h)
   // As systemd mounts them.
   fs_->vfs.mount({"/dev", fs_->devfs, dev.root(), false, "devtmpfs", fs::kMntNosuid});
   fs_->vfs.mount({"/proc", fs_->procfs, fs_->procfs->root(), false, "proc",

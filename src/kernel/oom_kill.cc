@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernel/kernel.h"
+#include "kernel/printk.h"
 #include "kernel/signal.h"
 #include "kernel/task.h"
 #include "kernel/thread_group.h"
@@ -37,13 +38,16 @@ std::string memcg_path(const mm::MemCgroup& cg) {
 }
 
 // find_lock_task_mm(): a thread of `t`'s process that still has the address space.
-const Task* task_with_mm(Kernel& k, const Task& t) {
+Task* task_with_mm(Kernel& k, const Task& t) {
   for (int tid : t.tg->threads) {
-    const Task* thread = k.find_task(tid);
+    Task* thread = k.find_task(tid);
     if (thread != nullptr && !thread->exited && thread->mm) return thread;
   }
   return nullptr;
 }
+
+// K(): pages as kB.
+std::uint64_t kb(std::int64_t pages) { return static_cast<std::uint64_t>(pages) * (kPageSize / 1024); }
 
 // oom_unkillable_task(): kernel threads (vmlab has no init to protect: its first
 // process is not pid 1).
@@ -67,21 +71,9 @@ std::vector<Task*> processes(Kernel& k) {
   return out;
 }
 
-void log_line(Kernel& k, const std::string& text) { k.warn(text); }
-
-// oom_kill_process()'s __ratelimit(&oom_rs): at most 10 reports in 5 seconds of
-// virtual time (DEFAULT_RATELIMIT_INTERVAL and _BURST).
-bool report_allowed(Kernel& k) {
-  OomState& s = k.oom();
-  const std::uint64_t now = k.now_ns();
-  if (s.rs_printed == 0 || now >= s.rs_begin_ns + 5'000'000'000ULL) {
-    s.rs_begin_ns = now;
-    s.rs_printed = 0;
-  }
-  if (s.rs_printed >= 10) return false;
-  ++s.rs_printed;
-  return true;
-}
+// The report's lines: the header and the victim's line are warnings and errors, the
+// task table information (dump_header(), dump_tasks(), __oom_kill_process()).
+void log_line(Kernel& k, const std::string& text, LogLevel level = LogLevel::info) { printk_text(k, level, text + "\n"); }
 
 // A fatal signal for `t`'s process: it dies on its way back to user mode.
 void kill_later(Kernel& k, Task& t) {
@@ -112,15 +104,17 @@ void dump_tasks(Kernel& k, const mm::MemCgroup* memcg) {
 mm::OomOutcome kill_victim(Kernel& k, Task& victim, mm::Gfp gfp, mm::MemCgroup* memcg) {
   mm::MemorySystem& sys = k.sys();
   Task* current = k.current();
-  const Task* with_mm = task_with_mm(k, victim);
-  Task& v = const_cast<Task&>(with_mm ? *with_mm : victim);
+  Task* with_mm = task_with_mm(k, victim);
+  Task& v = with_mm ? *with_mm : victim;
   const std::shared_ptr<mm::AddressSpace> vmm = v.mm;
   const std::string message = memcg ? "Memory cgroup out of memory" : "Out of memory";
-  if (report_allowed(k)) {
+  if (k.oom().reports.allow(jiffies_at(k.now_ns()))) {
     // dump_header(): the stack and memory dumps between these lines are not modelled.
-    log_line(k, fmt::format("{} invoked oom-killer: gfp_mask={}, order=0, oom_score_adj={}",
-                            current ? current->comm : std::string("kswapd0"), gfp_text(gfp),
-                            current ? current->tg->oom_score_adj : 0));
+    log_line(k,
+             fmt::format("{} invoked oom-killer: gfp_mask={}, order=0, oom_score_adj={}",
+                         current ? current->comm : std::string("swapper/0"), gfp_text(gfp),
+                         current ? current->tg->oom_score_adj : 0),
+             LogLevel::warning);
     dump_tasks(k, memcg);
     // dump_oom_victim()
     const std::string task_memcg = memcg_path(sys.memcg(vmm->memcg));
@@ -135,9 +129,10 @@ mm::OomOutcome kill_victim(Kernel& k, Task& victim, mm::Gfp gfp, mm::MemCgroup* 
   }
   log_line(k, fmt::format("{}: Killed process {} ({}) total-vm:{}kB, anon-rss:{}kB, file-rss:{}kB, shmem-rss:{}kB, "
                           "UID:{} pgtables:{}kB oom_score_adj:{}",
-                          message, v.tg->tgid, v.comm, vmm->total_vm * 4, vmm->rss(RssKind::anon) * 4,
-                          vmm->rss(RssKind::file) * 4, vmm->rss(RssKind::shmem) * 4, v.tg->uid,
-                          vmm->pgtables_bytes >> 10, v.tg->oom_score_adj));
+                          message, v.tid, v.comm, kb(vmm->total_vm), kb(vmm->rss(RssKind::anon)),
+                          kb(vmm->rss(RssKind::file)), kb(vmm->rss(RssKind::shmem)), v.tg->uid,
+                          vmm->pgtables_bytes >> 10, v.tg->oom_score_adj),
+           LogLevel::err);
   // Every process on the address space dies; the allocating one on its way out.
   bool killed_current = false;
   for (Task* p : processes(k)) {
@@ -207,7 +202,7 @@ mm::OomOutcome out_of_memory(Kernel& k, mm::Gfp gfp, mm::MemCgroup* memcg) {
     chosen_points = points;
   }
   if (chosen == nullptr) {
-    log_line(k, "Out of memory and no killable processes...");
+    log_line(k, "Out of memory and no killable processes...", LogLevel::warning);
     return mm::OomOutcome::none;
   }
   return kill_victim(k, *chosen, gfp, memcg);

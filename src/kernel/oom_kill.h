@@ -14,6 +14,7 @@
 #include <limits>
 #include <string>
 
+#include "kernel/ratelimit.h"
 #include "mm/kernel_hooks.h"
 
 namespace vmlab::kern {
@@ -26,10 +27,10 @@ inline constexpr int kOomScoreAdjMax = 1000;
 // LONG_MIN from oom_badness(): the task cannot be chosen.
 inline constexpr std::int64_t kOomUnkillable = std::numeric_limits<std::int64_t>::min();
 
-// What the OOM killer keeps between calls: its report's rate limit (oom_rs).
+// What the OOM killer keeps between calls: its report's rate limit (oom_rs, the
+// default 10 reports in 5 s).
 struct OomState {
-  std::uint64_t rs_begin_ns = 0;
-  unsigned rs_printed = 0;
+  Ratelimit reports{kDefaultRatelimitInterval, kDefaultRatelimitBurst};
 };
 
 // oom_badness() of `t`'s process against `totalpages` (RAM and swap, or the memory

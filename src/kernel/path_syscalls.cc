@@ -15,14 +15,14 @@ namespace vmlab::kern {
 
 namespace {
 
-// st_blocks of a memfs file: the blocks on its "disk" plus dirty cached pages not yet
-// written back (ext4 counts delayed-allocation blocks too).
+// st_blocks of a memfs file: the blocks on its "disk" (preallocated or written) plus
+// dirty cached pages not yet written back (ext4 counts delayed-allocation blocks too).
 std::uint64_t memfs_blocks(mm::MemorySystem& sys, const fs::Inode& i) {
-  std::uint64_t pages = i.store.size();
-  for (const auto& [index, key] : i.store) pages -= index < i.allocated_pages ? 1 : 0;  // counted below
-  pages += i.allocated_pages;
+  // Preallocated blocks, then the written ones past them, then delayed allocations.
+  std::uint64_t pages = i.allocated_pages;
+  for (const auto& [index, block] : i.store) pages += index >= i.allocated_pages;
   for (const auto& [index, pfn] : i.pages) {
-    if (!i.store.count(index) && index >= i.allocated_pages && sys.frame(pfn).test(mm::PG_dirty)) ++pages;
+    if (index >= i.allocated_pages && !i.store.count(index) && sys.frame(pfn).test(mm::PG_dirty)) ++pages;
   }
   return pages * (kPageSize / 512);
 }

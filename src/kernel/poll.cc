@@ -1,10 +1,12 @@
 #include "kernel/poll.h"
 
+#include "kernel/kmsg_file.h"
 #include "kernel/pipe.h"
 
 namespace vmlab::kern {
 
 std::uint16_t poll_mask(fs::OpenFile& f) {
+  if (KmsgFile* k = as_kmsg(f)) return kmsg_poll(*k);
   PipeFile* p = as_pipe(f);
   // DEFAULT_POLLMASK: a file without ->poll is always ready.
   if (p == nullptr || p->pipe->is_stream()) return kPollIn | kPollOut | kPollRdnorm | kPollWrnorm;

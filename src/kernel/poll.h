@@ -1,5 +1,6 @@
 // poll(2) readiness (fs/select.c, each file's ->poll): what an open file is ready for
-// now. Pipes are ready as their buffer and ends allow; every other file vmlab has
+// now. Pipes are ready as their buffer and ends allow, the kernel log's files when
+// there is a record to read (kernel/kmsg_file.h); every other file vmlab has
 // (regular files, /proc, /dev/null, /dev/zero, a host stream's read end) never blocks
 // and answers DEFAULT_POLLMASK.
 #pragma once

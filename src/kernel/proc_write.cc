@@ -2,17 +2,23 @@
 // the vm sysctls that can change at run time (proc_dointvec_minmax() and
 // drop_caches_sysctl_handler()). Each write() is parsed on its own, as Linux's
 // handlers parse the buffer they are given.
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <climits>
 #include <string>
 
 #include "fs/inode.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "kernel/kernel.h"
+#include "kernel/printk.h"
 #include "mm/lru_batch.h"
 
 namespace vmlab::kern {
 
 namespace {
+
+constexpr std::uint64_t kProcNumbuf = 13;  // PROC_NUMBUF
 
 // strstrip() then kstrtoint(s, 0): a decimal, 0x hexadecimal or 0 octal int, one
 // trailing newline allowed. EINVAL when malformed, ERANGE when it does not fit.
@@ -52,13 +58,21 @@ Result<int> parse_sysctl(std::string_view data, int lo, int hi) {
 
 }  // namespace
 
-Result<std::uint64_t> Kernel::proc_write(Task& t, const fs::OpenFile& f, std::string_view data) {
+Result<std::uint64_t> Kernel::proc_write(Task& t, const fs::OpenFile& f, VirtAddr buf, std::uint64_t len) {
   std::string_view rest = std::string_view(f.path).substr(std::string_view("/proc/").size());
+  // What the handler copies in: proc_sys_call_handler() the whole write (up to a page
+  // here), proc_oom_score_adj_write() its first PROC_NUMBUF - 1 bytes.
+  const bool oom_adj = rest.ends_with("/oom_score_adj");
+  std::string text(std::min<std::uint64_t>(len, oom_adj ? kProcNumbuf - 1 : kPageSize), '\0');
+  if (auto r = copy_from_user(t, std::span(reinterpret_cast<std::uint8_t*>(text.data()), text.size()), buf); !r) {
+    return r.error();
+  }
+  const std::string_view data = text;
   if (rest == "sys/vm/swappiness") {
     auto v = parse_sysctl(data, 0, 200);
     if (!v) return v.error();
     sys_.set_swappiness(*v);
-    return data.size();
+    return len;
   }
   if (rest == "sys/vm/drop_caches") {
     auto v = parse_sysctl(data, 1, 4);
@@ -68,16 +82,18 @@ Result<std::uint64_t> Kernel::proc_write(Task& t, const fs::OpenFile& f, std::st
     if (*v & 1) {
       mm::lru_add_drain_all(sys_);
       for (fs::Inode* inode : inodes()) {
-        if (inode->type == fs::InodeType::regular && !inode->is_shmem()) (void)fs::page_cache_invalidate(sys_, *inode, 0, ~0ULL);  // the count is for fadvise
+        if (inode->type != fs::InodeType::regular || inode->is_shmem()) continue;
+        (void)mm::page_cache_invalidate(sys_, *inode, 0, ~0ULL);  // how many went is fadvise's concern
       }
       ++sys_.stat()[obs::VmEvent::drop_pagecache];
     }
     if (*v & 2) ++sys_.stat()[obs::VmEvent::drop_slab];
-    return data.size();
+    if (!drop_caches_quiet_) printk(*this, LogLevel::info, "{} ({}): drop_caches: {}\n", t.comm, t.tid, *v);
+    drop_caches_quiet_ |= (*v & 4) != 0;
+    return len;
   }
   // /proc/PID/oom_score_adj (or task/TID/oom_score_adj): the process's.
-  const auto slash = rest.rfind('/');
-  if (slash != std::string_view::npos && rest.substr(slash + 1) == "oom_score_adj") {
+  if (oom_adj) {
     int id = 0;
     const std::string_view who = rest.substr(0, rest.find('/'));
     Task* target = who == "self" ? &t : nullptr;
@@ -86,8 +102,7 @@ Result<std::uint64_t> Kernel::proc_write(Task& t, const fs::OpenFile& f, std::st
       if (ec == std::errc()) target = find(id);
     }
     if (target == nullptr || target->exited) return Errno::srch;
-    // PROC_NUMBUF: at most 12 bytes are looked at.
-    auto v = parse_int(data.substr(0, 12));
+    auto v = parse_int(data);
     if (!v) return v.error();
     if (*v < kOomScoreAdjMin || *v > kOomScoreAdjMax) return Errno::inval;
     ThreadGroup& g = *target->tg;
@@ -102,7 +117,7 @@ Result<std::uint64_t> Kernel::proc_write(Task& t, const fs::OpenFile& f, std::st
       other->tg->oom_score_adj = *v;
       if (t.tg->privileged()) other->tg->oom_score_adj_min = *v;
     }
-    return data.size();
+    return text.size();  // the count it looked at, as proc_oom_score_adj_write() returns it
   }
   return Errno::acces;
 }

@@ -1,6 +1,7 @@
 #include "kernel/sched.h"
 
 #include "kernel/kernel.h"
+#include "kernel/kernel_log.h"
 #include "kernel/pipe.h"
 #include "kernel/poll.h"
 
@@ -51,6 +52,9 @@ bool wait_is_over(Kernel& k, const Task& t) {
       return t.vfork_child == 0;
     case WaitKind::futex:
       return w.futex_woken || (w.deadline_ns != 0 && k.now_ns() >= w.deadline_ns);
+    case WaitKind::log:
+      // wait_event_interruptible(log_wait, prb_read_valid(seq)) (syslog_print(), devkmsg_read())
+      return k.log().ring().read_valid(w.log_seq) != nullptr;
     case WaitKind::poll:
       if (w.deadline_ns != 0 && k.now_ns() >= w.deadline_ns) return true;
       for (const PollEntry& e : w.polled) {

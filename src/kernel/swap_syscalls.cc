@@ -2,13 +2,16 @@
 // boot. The areas themselves are mm/'s (mm/swapfile.h); here are the permission and
 // file checks in Linux's order, the header read through the file, and the task list
 // swapoff walks.
+#include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "fs/inode.h"
 #include "fs/memfs.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "fs/swap_file_backing.h"
 #include "kernel/kernel.h"
+#include "kernel/printk.h"
 #include "mm/swapfile.h"
 
 namespace vmlab::kern {
@@ -29,6 +32,14 @@ mm::SwapArea::Options area_options(Kernel& k, const std::string& path, std::shar
   return o;
 }
 
+// The line swapon logs: the area's usable size, one extent spanning it (a swap
+// file on vmlab's disk is contiguous), SS for a solid-state device.
+void log_swapon(Kernel& k, const mm::SwapArea& a) {
+  const std::uint64_t kb = a.pages() * (kPageSize / 1024);
+  printk(k, LogLevel::info, "Adding {}k swap on {}.  Priority:{} extents:1 across:{}k {}\n", kb, a.name(), a.priority(),
+         kb, a.rotational() ? "" : "SS");  // across: as a host ext4 swap file shows it, the usable size
+}
+
 }  // namespace
 
 void Kernel::make_boot_swapfile() {
@@ -47,15 +58,15 @@ void Kernel::make_boot_swapfile() {
   i.store[0] = std::move(header);
   i.swapfile = true;
   const unsigned type = *sys_.swap().free_type();
-  mm::swap_enable(sys_, area_options(*this, "/swapfile", *inode, pages, type), -1);
+  log_swapon(*this, mm::swap_enable(sys_, area_options(*this, "/swapfile", *inode, pages, type), -1));
   swap_files_[type] = *inode;
 }
 
 Result<void> Kernel::swapon(Task& t, std::string_view path, std::uint32_t flags) {
-  if (flags & ~mm::kSwapFlagsValid) return Errno::inval;
-  if (!t.tg->privileged()) return Errno::perm;
   const auto type = sys_.swap().free_type();
-  if (!type) return Errno::perm;
+  if ((flags & ~mm::kSwapFlagsValid) || !t.tg->privileged() || !type) {
+    throw std::logic_error("swapon() before sys_swapon()'s checks");
+  }
   auto w = walk_at(t, kAtFdcwd, path, fs::kWalkFollow);
   if (!w) return w.error();
   const std::shared_ptr<fs::Inode> inode = w->inode;
@@ -63,7 +74,7 @@ Result<void> Kernel::swapon(Task& t, std::string_view path, std::uint32_t flags)
   if (inode->type != fs::InodeType::regular || inode->is_shmem() || inode->external) return Errno::inval;
   if (inode->swapfile) return Errno::busy;
   // iomap_swapfile_activate() syncs the file first; the header is read from page 0.
-  fs::page_cache_writeback(sys_, *inode, 0, ~0ULL);
+  mm::page_cache_writeback(sys_, *inode, 0, ~0ULL);
   const std::uint64_t file_pages = inode->size >> kPageShift;
   std::vector<std::uint8_t> page0(kPageSize, 0);
   if (auto it = inode->store.find(0); it != inode->store.end()) std::memcpy(page0.data(), it->second.data(), kPageSize);
@@ -76,13 +87,13 @@ Result<void> Kernel::swapon(Task& t, std::string_view path, std::uint32_t flags)
   }
   const int prio = (flags & mm::kSwapFlagPrefer) ? static_cast<int>(flags & mm::kSwapFlagPrioMask) : -1;
   inode->swapfile = true;
-  mm::swap_enable(sys_, area_options(*this, w->path, inode, pages, *type), prio);
+  log_swapon(*this, mm::swap_enable(sys_, area_options(*this, w->path, inode, pages, *type), prio));
   swap_files_[*type] = inode;
   return {};
 }
 
 Result<void> Kernel::swapoff(Task& t, std::string_view path) {
-  if (!t.tg->privileged()) return Errno::perm;
+  if (!t.tg->privileged()) throw std::logic_error("swapoff() before sys_swapoff()'s check");
   auto w = walk_at(t, kAtFdcwd, path, fs::kWalkFollow);
   if (!w) return w.error();
   if (w->inode->is_dir()) return Errno::isdir;
@@ -91,14 +102,12 @@ Result<void> Kernel::swapoff(Task& t, std::string_view path) {
   if (it == swap_files_.end()) return Errno::inval;
   const unsigned type = it->first;
   mm::SwapArea& area = *sys_.swap().area(type);
-  // The pages coming back must fit without the area (security_vm_enough_memory_mm()).
+  // security_vm_enough_memory_mm(): the area's pages must fit in the commit limit while
+  // it still counts there; then no slot is given out from it (del_from_avail_list()).
   const auto pages = static_cast<std::int64_t>(area.pages());
-  area.writeok = false;
-  if (!sys_.vm_enough_memory(pages, t.mm ? t.mm->total_vm : 0, t.tg->privileged())) {
-    area.writeok = true;
-    return Errno::nomem;
-  }
+  if (!sys_.vm_enough_memory(pages, t.mm ? t.mm->total_vm : 0, t.tg->privileged())) return Errno::nomem;
   sys_.vm_unacct_memory(pages);
+  area.writeok = false;
   std::vector<mm::AddressSpace*> mms;
   for (const auto& [tid, task] : tasks_) {
     if (task->mm && std::find(mms.begin(), mms.end(), task->mm.get()) == mms.end()) mms.push_back(task->mm.get());

@@ -4,6 +4,7 @@
 // file descriptions in the process's table.
 #include <algorithm>
 
+#include "kernel/kmsg_file.h"
 #include "kernel/pipe.h"
 #include "kernel/pipe_io.h"
 #include "kernel/sys_handlers.h"
@@ -95,6 +96,12 @@ std::int64_t do_rw(SysCtx& c, int fd, const UserBuffers& bufs, bool write, const
     if (pos != nullptr) return err(Errno::spipe);
     return write ? pipe_write(c, *pf, bufs) : pipe_read(c, *pf, bufs);
   }
+  // readv and writev of the kernel log's files; nothing at all is nothing to do
+  // (vfs_readv(), vfs_writev()).
+  if (KmsgFile* kf = as_kmsg(*f)) {
+    if (bufs.total() == 0) return 0;
+    return write ? kmsg_write(c, *kf, bufs) : kmsg_readv(c, *kf, bufs);
+  }
   if (bufs.total() == 0 && !f->inode->is_dir()) return 0;
   return file_rw(c, fd, bufs, write, pos);
 }
@@ -105,6 +112,12 @@ std::int64_t rw_one(SysCtx& c, const SysArgs& a, bool write, const std::uint64_t
   if (!f) return err(Errno::badf);
   if (write ? !f->writable() : !f->readable()) return err(Errno::badf);
   if (!access_ok(c, a[1], a[2])) return err(Errno::fault);
+  // The kernel log's files see even a count of 0 (vfs_read() and vfs_write() have no
+  // shortcut), and ignore the position (pread and pwrite act as read and write).
+  if (KmsgFile* kf = as_kmsg(*f)) {
+    const std::uint64_t len = std::min(a[2], kMaxRwCount);
+    return write ? kmsg_write(c, *kf, UserBuffers(a[1], len)) : kmsg_read(c, *kf, a[1], len);
+  }
   return do_rw(c, fd, UserBuffers(a[1], std::min(a[2], kMaxRwCount)), write, pos);
 }
 

@@ -72,6 +72,9 @@ VMLAB_SYS(sysinfo);
 VMLAB_SYS(getrandom);
 VMLAB_SYS(riscv_flush_icache);
 
+// The kernel log (syslog.cc).
+VMLAB_SYS(syslog);
+
 // Descriptors (sys_fd.cc).
 VMLAB_SYS(openat);
 VMLAB_SYS(close);

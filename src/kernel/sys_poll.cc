@@ -44,6 +44,23 @@ Result<Timeout> read_timeout(SysCtx& c, VirtAddr tsp) {
   return t;
 }
 
+// The call's timeout: read from `tsp` when it starts, and then `set_mask()` installs
+// its signal mask; or, for a call resumed after its sleep, the deadline it slept with.
+template <class SetMask>
+Result<Timeout> begin_wait(SysCtx& c, VirtAddr tsp, SetMask&& set_mask) {
+  if (c.resume != nullptr) return Timeout{c.resume->deadline_ns, false};
+  auto t = read_timeout(c, tsp);
+  if (!t) return t.error();
+  if (auto r = set_mask(); !r) return r.error();
+  return *t;
+}
+
+// Nothing is ready, and the timeout lets the call wait.
+bool must_wait(SysCtx& c, std::int64_t ready, const Timeout& to) {
+  const bool timed_out = to.deadline != 0 && c.k.now_ns() >= to.deadline;
+  return ready == 0 && !to.immediate && !timed_out;
+}
+
 // set_user_sigmask(): the mask for the wait; the old one is restored when the call
 // returns, or after the handler of the signal that interrupts it (TIF_RESTORE_SIGMASK).
 Result<void> set_wait_mask(SysCtx& c, VirtAddr sigmask, std::uint64_t sigsetsize) {
@@ -89,15 +106,9 @@ std::int64_t sleep_on(SysCtx& c, std::vector<PollEntry> polled, std::uint64_t de
 std::int64_t sys_ppoll(SysCtx& c, const SysArgs& a) {
   const VirtAddr ufds = a[0], tsp = a[2];
   const std::uint64_t nfds = a[1];
-  Timeout to;
-  if (c.resume != nullptr) {
-    to.deadline = c.resume->deadline_ns;
-  } else {
-    auto t = read_timeout(c, tsp);
-    if (!t) return err(t.error());
-    to = *t;
-    if (auto r = set_wait_mask(c, a[3], a[4]); !r) return err(r.error());
-  }
+  const auto started = begin_wait(c, tsp, [&] { return set_wait_mask(c, a[3], a[4]); });
+  if (!started) return err(started.error());
+  const Timeout to = *started;
   if (nfds > c.t.tg->rlimits[kRlimitNofile].cur) return finish(c, err(Errno::inval), tsp, to.deadline);
   // struct pollfd: fd (4), events (2), revents (2).
   std::vector<std::array<std::uint8_t, 8>> fds(nfds);
@@ -123,8 +134,7 @@ std::int64_t sys_ppoll(SysCtx& c, const SysArgs& a) {
     std::memcpy(pfd.data() + 6, &revents, 2);
     ready += revents != 0;
   }
-  const bool timed_out = to.deadline != 0 && c.k.now_ns() >= to.deadline;
-  if (ready == 0 && !to.immediate && !timed_out) return sleep_on(c, std::move(polled), to.deadline, tsp);
+  if (must_wait(c, ready, to)) return sleep_on(c, std::move(polled), to.deadline, tsp);
   for (std::uint64_t i = 0; i < nfds; ++i) {
     if (!c.k.copy_to_user(c.t, ufds + 8 * i + 6, std::span<const std::uint8_t>(fds[i].data() + 6, 2))) {
       return finish(c, err(Errno::fault), tsp, to.deadline);
@@ -139,19 +149,15 @@ std::int64_t sys_pselect6(SysCtx& c, const SysArgs& a) {
   const int n_arg = as_int(a[0]);
   const VirtAddr sets[3] = {a[1], a[2], a[3]};
   const VirtAddr tsp = a[4];
-  Timeout to;
-  if (c.resume != nullptr) {
-    to.deadline = c.resume->deadline_ns;
-  } else {
-    auto t = read_timeout(c, tsp);
-    if (!t) return err(t.error());
-    to = *t;
-    if (a[5] != 0) {
-      auto sm = get_user<std::array<std::uint64_t, 2>>(c.k, c.t, a[5]);
-      if (!sm) return err(Errno::fault);
-      if (auto r = set_wait_mask(c, (*sm)[0], (*sm)[1]); !r) return err(r.error());
-    }
-  }
+  // The sixth argument points at {sigmask, sigsetsize}.
+  const auto started = begin_wait(c, tsp, [&]() -> Result<void> {
+    if (a[5] == 0) return {};
+    auto sm = get_user<std::array<std::uint64_t, 2>>(c.k, c.t, a[5]);
+    if (!sm) return Errno::fault;
+    return set_wait_mask(c, (*sm)[0], (*sm)[1]);
+  });
+  if (!started) return err(started.error());
+  const Timeout to = *started;
   if (n_arg < 0) return finish(c, err(Errno::inval), tsp, to.deadline);
   // The table's size bounds nfds (fdt->max_fds: at least NR_OPEN_DEFAULT).
   const std::size_t max_fds = std::max<std::size_t>(64, c.t.files->fds.size());
@@ -187,8 +193,7 @@ std::int64_t sys_pselect6(SysCtx& c, const SysArgs& a) {
     }
     polled.push_back({f, events});
   }
-  const bool timed_out = to.deadline != 0 && c.k.now_ns() >= to.deadline;
-  if (ready == 0 && !to.immediate && !timed_out) return sleep_on(c, std::move(polled), to.deadline, tsp);
+  if (must_wait(c, ready, to)) return sleep_on(c, std::move(polled), to.deadline, tsp);
   for (int s = 0; s < 3; ++s) {
     if (sets[s] == 0 || bytes == 0) continue;
     const std::span<const std::uint8_t> v(reinterpret_cast<const std::uint8_t*>(out[s].data()), bytes);

@@ -58,14 +58,18 @@ std::int64_t finish_clone(SysCtx& c, const CloneArgs& args) {
 }
 
 // kernel_clone() with the legacy argument order riscv64 uses: flags, newsp,
-// parent_tidptr, tls, child_tidptr. The low byte of flags is the exit signal.
+// parent_tidptr, tls, child_tidptr. Only the low 32 bits of flags count
+// (lower_32_bits()), and their low byte is the exit signal, unchecked: a child with
+// one past _NSIG signals nobody when it ends (do_notify_parent()). A pidfd would go
+// to parent_tidptr.
 std::int64_t sys_clone(SysCtx& c, const SysArgs& a) {
+  const std::uint64_t flags = a[0] & 0xffffffffULL;
   CloneArgs args;
-  args.flags = a[0] & ~kCsignal;
-  args.exit_signal = static_cast<int>(a[0] & kCsignal);
-  if (args.exit_signal > kNsig) return err(Errno::inval);
+  args.flags = flags & ~kCsignal;
+  args.exit_signal = static_cast<int>(flags & kCsignal);
   args.stack = a[1];
   args.parent_tid = a[2];
+  args.pidfd = a[2];
   args.tls = a[3];
   args.child_tid = a[4];
   return finish_clone(c, args);
@@ -94,24 +98,23 @@ std::int64_t sys_clone3(SysCtx& c, const SysArgs& a) {
   if (set_tid == 0 && set_tid_size > 0) return err(Errno::inval);
   if ((exit_signal & ~kCsignal) || exit_signal > static_cast<std::uint64_t>(kNsig)) return err(Errno::inval);
   if ((flags & kCloneIntoCgroup) && (v[10] > 0x7fffffff || size < kVer2)) return err(Errno::inval);
+  // The set_tid array is read now; its tids are checked where the pid is allocated.
+  std::vector<std::int32_t> tids(set_tid_size);
+  for (std::uint64_t i = 0; i < set_tid_size; ++i) {
+    auto tid = get_user<std::int32_t>(c.k, c.t, set_tid + 4 * i);
+    if (!tid) return err(Errno::fault);
+    tids[i] = *tid;
+  }
   // clone3_args_valid(): known flags only; CLONE_DETACHED and the CSIGNAL bits (but
   // CLONE_NEWTIME) are not flags here; no exit signal for a thread or a sibling; a
-  // stack comes with its size.
+  // stack comes with its size, and lies below TASK_SIZE (access_ok()).
   if (flags & ~(0xffffffffULL | kCloneClearSighand | kCloneIntoCgroup)) return err(Errno::inval);
   if (flags & (kCloneDetached | (kCsignal & ~kCloneNewtime))) return err(Errno::inval);
   if ((flags & (kCloneSighand | kCloneClearSighand)) == (kCloneSighand | kCloneClearSighand)) return err(Errno::inval);
   if ((flags & (kCloneThread | kCloneParent)) && exit_signal != 0) return err(Errno::inval);
   if ((stack == 0) != (stack_size == 0)) return err(Errno::inval);
-  int chosen_tid = 0;
-  if (set_tid_size > 0) {
-    // One pid namespace: one tid may be asked for, by CAP_CHECKPOINT_RESTORE only.
-    if (set_tid_size > 1) return err(Errno::inval);
-    auto want = get_user<std::int32_t>(c.k, c.t, set_tid);
-    if (!want) return err(Errno::fault);
-    if (*want <= 0 || *want >= 4194304) return err(Errno::inval);  // pid_max
-    if (!c.t.privileged()) return err(Errno::perm);
-    chosen_tid = *want;
-  }
+  const std::uint64_t task_size = c.t.mm->task_size;
+  if (stack != 0 && (stack_size > task_size || stack > task_size - stack_size)) return err(Errno::inval);
   CloneArgs args;
   args.flags = flags;
   args.pidfd = v[1];
@@ -121,7 +124,8 @@ std::int64_t sys_clone3(SysCtx& c, const SysArgs& a) {
   args.stack = stack;
   args.stack_size = stack_size;
   args.tls = v[7];
-  args.set_tid = chosen_tid;
+  args.set_tid_size = set_tid_size;
+  args.set_tid = tids.empty() ? 0 : tids[0];
   return finish_clone(c, args);
 }
 

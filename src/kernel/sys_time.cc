@@ -17,7 +17,7 @@ namespace {
 constexpr int kRealtime = 0, kMonotonic = 1, kProcessCputime = 2, kThreadCputime = 3, kMonotonicRaw = 4;
 constexpr int kRealtimeCoarse = 5, kMonotonicCoarse = 6, kBoottime = 7, kRealtimeAlarm = 8, kBoottimeAlarm = 9;
 constexpr int kTai = 11;
-constexpr std::uint64_t kTickNs = 4000000;  // TICK_NSEC at HZ=250
+using hw::kTickNs;
 constexpr std::uint64_t kEpochNs = hw::kRealtimeEpochSec * 1000000000ULL;
 constexpr int kTimerAbstime = 1;
 
@@ -178,7 +178,7 @@ std::int64_t sys_times(SysCtx& c, const SysArgs& a) {
                                  nsec_to_clock_t(children.utime_ns), nsec_to_clock_t(children.stime_ns)};
     if (!put_user(c.k, c.t, a[0], tms)) return err(Errno::fault);
   }
-  constexpr std::uint64_t kHz = 250;
+  using hw::kHz;
   const std::uint64_t jiffies = (0x100000000ULL - 300 * kHz) + c.k.now_ns() / kTickNs;
   return static_cast<std::int64_t>(jiffies * 100 / kHz);
 }

@@ -114,6 +114,8 @@ constexpr Handler kHandlers[] = {
     {115, sys_clock_nanosleep}, {165, sys_getrusage}, {153, sys_times},
     // The machine.
     {160, sys_uname}, {179, sys_sysinfo}, {278, sys_getrandom}, {259, sys_riscv_flush_icache},
+    // The kernel log.
+    {116, sys_syslog},
     // Descriptors.
     {56, sys_openat}, {57, sys_close}, {63, sys_read}, {64, sys_write}, {65, sys_readv}, {66, sys_writev},
     {67, sys_pread64}, {68, sys_pwrite64}, {62, sys_lseek}, {59, sys_pipe2}, {23, sys_dup},

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "fs/inode.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "kernel/kernel.h"
 #include "mm/mman.h"
 #include "vmlab/mman.h"
@@ -25,7 +25,7 @@ Result<VirtAddr> Kernel::map_vdso(Task& p) {
     std::memcpy(page.data(), code, sizeof code);
     inode->store[0] = std::move(page);
     inode->size = kPageSize;
-    (void)fs::page_cache_get(sys_, *inode, 0);
+    (void)mm::page_cache_get(sys_, *inode, 0);
     vdso_ = std::move(inode);
   }
   auto file = std::make_shared<fs::OpenFile>(vdso_, "[vdso]", kORdonly);

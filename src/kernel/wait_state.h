@@ -31,6 +31,7 @@ enum class WaitKind : std::uint8_t {
   vfork,       // a vfork parent: until the child execs or exits (clone already returned)
   futex,       // FUTEX_WAIT*: until woken (futex_wake) or deadline_ns, if any
   poll,        // ppoll, pselect6: until a polled file is ready, or deadline_ns, if any
+  log,         // syslog READ, /dev/kmsg and /proc/kmsg reads: until record log_seq is readable
 };
 
 // What a signal handler does to the interrupted call (the -ERESTART* codes).
@@ -52,6 +53,7 @@ struct WaitState {
   std::uint64_t rem_addr = 0;     // nanosleep, ppoll, pselect6: where the remaining time goes on EINTR
   bool futex_woken = false;       // futex: a waker took the task off its queue (else it timed out)
   std::vector<PollEntry> polled;  // poll: the files and events it waits on
+  std::uint64_t log_seq = 0;      // log: the kernel log record the reader waits for
 };
 
 }  // namespace vmlab::kern

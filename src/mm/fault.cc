@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "fs/inode.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "mm/address_space.h"
 #include "mm/anon_vma.h"
 #include "mm/lru_batch.h"
@@ -127,7 +127,7 @@ bool do_fault_around(Fault& f, fs::Inode& inode) {
   if (f.new_table && !inode.is_shmem()) {
     for (std::uint64_t i = from; i <= to; ++i) {
       const std::uint64_t index = f.vma.page_index(table_base + (i << kPageShift));
-      const Pfn pfn = fs::page_cache_find(inode, index);
+      const Pfn pfn = mm::page_cache_find(inode, index);
       if (pfn == kNoPfn || !f.sys.frame(pfn).test(PG_uptodate)) continue;
       if (index + 1 >= max_idx) return false;
       break;
@@ -138,7 +138,7 @@ bool do_fault_around(Fault& f, fs::Inode& inode) {
     const VirtAddr va = table_base + (i << kPageShift);
     const std::uint64_t index = f.vma.page_index(va);
     if (index >= max_idx) break;
-    Pfn pfn = fs::page_cache_find(inode, index);
+    Pfn pfn = mm::page_cache_find(inode, index);
     // next_uptodate_folio(): a page not uptodate is left for the fault to read.
     if (pfn == kNoPfn || !f.sys.frame(pfn).test(PG_uptodate)) continue;
     Pte* pte = f.pte + (static_cast<std::int64_t>(i) - static_cast<std::int64_t>(pte_off));
@@ -156,7 +156,7 @@ bool do_fault_around(Fault& f, fs::Inode& inode) {
 // x86-64), MADV_RANDOM or not; MADV_RANDOM reads the page alone, MADV_SEQUENTIAL
 // ra_pages from the fault on (page_cache_sync_ra()); others read around the fault,
 // ra_pages centred on it.
-fs::ReadWindow readaround_window(const Fault& f, std::uint64_t index) {
+mm::ReadWindow readaround_window(const Fault& f, std::uint64_t index) {
   const std::uint64_t ra_pages = f.sys.config().read_ahead_kb >> (kPageShift - 10);
   if ((f.vma.flags & (VM_RAND_READ | VM_EXEC)) == VM_RAND_READ || ra_pages == 0) return {};
   if (f.vma.flags & VM_SEQ_READ) return {index, ra_pages};
@@ -189,9 +189,9 @@ FaultResult do_fault(Fault& f, VirtAddr fault_addr) {
   if (index >= inode.size_pages()) return sigbus(fault_addr);
 
   if (!f.write) {  // do_read_fault()
-    fs::CacheRead page = fs::page_cache_get(f.sys, inode, index, readaround_window(f, index));
+    mm::CacheRead page = mm::page_cache_get(f.sys, inode, index, readaround_window(f, index));
     if (page.pfn == kNoPfn) {
-      fs::page_cache_reads_done(f.sys, page);
+      mm::page_cache_reads_done(f.sys, page);
       return oom();
     }
     if (page.major) ++f.sys.stat()[obs::VmEvent::pgmajfault];
@@ -201,7 +201,7 @@ FaultResult do_fault(Fault& f, VirtAddr fault_addr) {
       // fault-around window (seen on 6.18: a major fault on an 8-page file maps 8),
       // but for those whose read is still in flight.
       const bool mapped = do_fault_around(f, inode);
-      fs::page_cache_reads_done(f.sys, page);
+      mm::page_cache_reads_done(f.sys, page);
       if (mapped) return resolved(FaultKind::file, page.major);
     }
     *f.pte = hw::pfn_pte(page.pfn, vm_page_prot(f.vma.flags, f.vma.writenotify));
@@ -210,8 +210,8 @@ FaultResult do_fault(Fault& f, VirtAddr fault_addr) {
     return resolved(FaultKind::file, page.major);
   }
 
-  fs::CacheRead page = fs::page_cache_get(f.sys, inode, index, readaround_window(f, index));
-  fs::page_cache_reads_done(f.sys, page);  // a write fault maps its page alone
+  mm::CacheRead page = mm::page_cache_get(f.sys, inode, index, readaround_window(f, index));
+  mm::page_cache_reads_done(f.sys, page);  // a write fault maps its page alone
   if (page.pfn == kNoPfn) return oom();
   if (page.major) ++f.sys.stat()[obs::VmEvent::pgmajfault];
   if (!(f.vma.flags & VM_SHARED)) {  // do_cow_fault()
@@ -226,7 +226,7 @@ FaultResult do_fault(Fault& f, VirtAddr fault_addr) {
     return resolved(FaultKind::file_cow, page.major);
   }
   // do_shared_fault(): page_mkwrite, then map it writable and dirty.
-  fs::page_cache_mark_dirty(f.sys, inode, page.pfn);
+  mm::page_cache_mark_dirty(f.sys, inode, page.pfn);
   *f.pte = writable_entry(f.vma, page.pfn);
   rmap_add_file(f.sys, page.pfn);
   f.mm.add_rss(file_rss_kind(inode), 1);
@@ -251,7 +251,7 @@ FaultResult do_wp_page(Fault& f) {
   const Pte old = *f.pte;
   const Pfn old_pfn = hw::pte_pfn(old);
   if (f.vma.flags & VM_SHARED) {  // wp_page_shared(): page_mkwrite dirties the page
-    fs::page_cache_mark_dirty(f.sys, *f.vma.inode(), old_pfn);
+    mm::page_cache_mark_dirty(f.sys, *f.vma.inode(), old_pfn);
     *f.pte = old | hw::kPteWrite | hw::kPteDirty | hw::kPteAccessed;
     return resolved(FaultKind::shared_write);
   }

@@ -1,13 +1,14 @@
 #include "mm/kswapd.h"
 
 #include "mm/memory_system.h"
+#include "mm/page_alloc.h"
 #include "mm/vmscan.h"
 
 namespace vmlab::mm {
 
 using obs::VmEvent;
 
-bool pgdat_balanced(const MemorySystem& sys) { return sys.buddy().free_pages() > sys.watermarks().high; }
+bool pgdat_balanced(const MemorySystem& sys) { return watermark_ok(sys, sys.watermarks().high); }
 
 void wakeup_kswapd(MemorySystem& sys, ZoneIdx zone) {
   KswapdState& k = sys.kswapd();

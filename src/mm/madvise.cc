@@ -1,7 +1,7 @@
 // madvise(2): mm/madvise.c. Advice that changes VMA flags splits and merges VMAs;
 // advice about pages acts on the page tables and the page cache.
 #include "fs/inode.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "mm/address_space.h"
 #include "mm/fault.h"
 #include "mm/lru_batch.h"
@@ -107,7 +107,7 @@ void madvise_willneed(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr end) 
   if (inode == nullptr || inode->is_shmem()) return;
   const std::uint64_t last = std::min(vma.page_index(end - 1), inode->size_pages() ? inode->size_pages() - 1 : 0);
   for (std::uint64_t i = vma.page_index(start); i <= last && i < inode->size_pages(); ++i) {
-    (void)fs::page_cache_get(mm.sys(), *inode, i);
+    (void)mm::page_cache_get(mm.sys(), *inode, i);
   }
 }
 
@@ -127,7 +127,7 @@ Result<void> madvise_remove(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr
     if (other->pgoff > last || other->pgoff + other->pages() <= first) continue;
     zap_range(*other->mm, *other, lo, hi, ZapCows::no);
   }
-  fs::page_cache_punch_hole(mm.sys(), *inode, first, last);
+  mm::page_cache_punch_hole(mm.sys(), *inode, first, last);
   return {};
 }
 
@@ -135,7 +135,7 @@ namespace {
 void gup_mark_dirty(MemorySystem& sys, Pfn pfn) {
   Frame& page = sys.frame(pfn);
   if (page.test(PG_dirty)) return;
-  if (fs::Inode* inode = page.inode()) fs::page_cache_mark_dirty(sys, *inode, pfn);
+  if (fs::Inode* inode = page.inode()) mm::page_cache_mark_dirty(sys, *inode, pfn);
   else page.set(PG_dirty);
 }
 }  // namespace

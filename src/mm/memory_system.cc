@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "mm/page_alloc.h"
 
 namespace vmlab::mm {
@@ -218,7 +218,7 @@ std::shared_ptr<fs::OpenFile> MemorySystem::shmem_zero_file(std::uint64_t size, 
 }
 
 void MemorySystem::evict_inode(fs::Inode& inode) {
-  fs::page_cache_remove_from(*this, inode, 0);
+  mm::page_cache_remove_from(*this, inode, 0);
   vm_unacct_memory(inode.committed_pages);
   inode.committed_pages = 0;
 }

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "fs/shmem.h"
+#include "mm/shmem.h"
 #include "hw/block_device.h"
 #include "hw/clock.h"
 #include "hw/mmu.h"
@@ -166,7 +166,7 @@ class MemorySystem {
   KernelHooks* hooks_ = nullptr;
   obs::VmStat stat_;
   obs::EventBus events_;
-  fs::ShmemMount shm_;
+  mm::ShmemMount shm_;
   Pfn zero_pfn_ = 0;
   std::uint64_t total_pages_ = 0;
   std::uint64_t min_free_kbytes_ = 0;

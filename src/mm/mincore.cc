@@ -3,7 +3,7 @@
 // nothing is mapped, a file mapping reports whether the page is in the file's page
 // cache (mincore_page()) and anonymous memory reports 0.
 #include "fs/inode.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "mm/memory_system.h"
 #include "mm/address_space.h"
 #include "mm/mman.h"
@@ -34,7 +34,7 @@ Result<std::vector<std::uint8_t>> do_mincore(AddressSpace& mm, VirtAddr start, s
       vec[i] = pfn != kNoPfn && mm.sys().frame(pfn).test(PG_uptodate) ? 1 : 0;
     } else if (vma->file != nullptr) {
       // mincore_page(): a cached page counts when it is uptodate.
-      const Pfn pfn = fs::page_cache_find(*vma->file->inode, vma->page_index(va));
+      const Pfn pfn = mm::page_cache_find(*vma->file->inode, vma->page_index(va));
       vec[i] = pfn != kNoPfn && mm.sys().frame(pfn).test(PG_uptodate) ? 1 : 0;
     }
   }

@@ -3,7 +3,7 @@
 // MS_INVALIDATE only refuses locked mappings.
 #include <algorithm>
 
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "mm/address_space.h"
 #include "mm/memory_system.h"
 #include "mm/mman.h"
@@ -34,7 +34,7 @@ Result<void> do_msync(AddressSpace& mm, VirtAddr start, std::uint64_t length, in
     const VirtAddr stop = std::min(end, vma->end);
     if ((flags & kMsSync) && vma->file && (vma->flags & VM_SHARED)) {
       // vfs_fsync_range() over the file range this part of the mapping covers.
-      fs::page_cache_writeback(mm.sys(), *vma->file->inode, vma->page_index(start), vma->page_index(stop - 1));
+      mm::page_cache_writeback(mm.sys(), *vma->file->inode, vma->page_index(start), vma->page_index(stop - 1));
     }
     start = vma->end;
     if (start >= end) break;

@@ -9,21 +9,13 @@ namespace vmlab::mm {
 
 namespace {
 
-// zone_reclaimable_pages(): the file lists, and the anonymous ones while there is swap
-// left to put them in.
-std::uint64_t reclaimable_pages(const MemorySystem& sys) {
-  std::uint64_t n = sys.lru_size(LruList::inactive_file) + sys.lru_size(LruList::active_file);
-  if (sys.swap().free_pages() > 0) n += sys.lru_size(LruList::inactive_anon) + sys.lru_size(LruList::active_anon);
-  return n;
-}
-
 // should_reclaim_retry(): worth another round while reclaim keeps making progress (or
 // has failed at most MAX_RECLAIM_RETRIES times in a row) and could free enough.
 bool should_reclaim_retry(const MemorySystem& sys, std::uint64_t progress, unsigned& no_progress_loops) {
   if (progress > 0) no_progress_loops = 0;
   else ++no_progress_loops;
   if (no_progress_loops > kMaxReclaimRetries) return false;
-  return sys.buddy().free_pages() + reclaimable_pages(sys) > sys.watermarks().min;
+  return sys.buddy().free_pages() + zone_reclaimable_pages(sys) > sys.watermarks().min;
 }
 
 }  // namespace

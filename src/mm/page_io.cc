@@ -106,28 +106,16 @@ void wait_on_page_io(MemorySystem& sys, Pfn pfn) {
   complete_io(sys);
 }
 
-bool wait_for_any_io(MemorySystem& sys) {
-  if (sys.io().empty()) return false;
-  sys.clock().advance_to(sys.mmu().current(), sys.io().next());
-  complete_io(sys);
-  return true;
-}
-
-void reclaim_throttle(MemorySystem& sys, Throttle reason) {
+void sleep_on_io(MemorySystem& sys, std::uint64_t deadline, unsigned writes) {
   const unsigned cpu = sys.mmu().current();
-  const std::uint64_t start = sys.clock().now();
-  const std::uint64_t timeout = reason == Throttle::writeback ? 25 * kJiffyNs : kJiffyNs;
-  const std::uint64_t wake = start + timeout;
-  // The I/O finishing while it sleeps completes in order; on writeback,
-  // __acct_reclaim_writeback() wakes it once SWAP_CLUSTER_MAX + 1 writes are done.
   unsigned written = 0;
-  while (!sys.io().empty() && sys.io().next() <= wake) {
+  while (!sys.io().empty() && sys.io().next() <= deadline) {
     const IoCompletions::Entry e = sys.io().pop();
     sys.clock().advance_to(cpu, e.at);
     complete(sys, e);
-    if (reason == Throttle::writeback && e.kind == IoCompletions::Kind::write && ++written > 32) return;
+    if (e.kind == IoCompletions::Kind::write && ++written == writes) return;
   }
-  sys.clock().advance_to(cpu, wake);
+  sys.clock().advance_to(cpu, deadline);
 }
 
 }  // namespace vmlab::mm

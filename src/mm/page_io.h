@@ -83,20 +83,9 @@ class IoCompletions {
 void complete_io(MemorySystem& sys);
 // Waits (the current CPU idles) until `pfn`'s I/O completes, then completes it.
 void wait_on_page_io(MemorySystem& sys, Pfn pfn);
-// Waits until the earliest in-flight I/O completes; false if nothing is in flight.
-bool wait_for_any_io(MemorySystem& sys);
-
-// Why reclaim stalls (enum vmscan_throttle_state).
-enum class Throttle : std::uint8_t {
-  writeback,   // pages cycle through the LRU faster than they are written
-  congested,   // every dirty page reclaim met was already queued for writeback
-  noprogress,  // direct reclaim reached priority 1 without reclaiming anything
-};
-// CONFIG_HZ on Debian's kernels: a jiffy is 4 ms.
-inline constexpr std::uint64_t kJiffyNs = 4'000'000;
-// reclaim_throttle(): the current CPU sleeps, on writeback until more than
-// SWAP_CLUSTER_MAX pages finish writeback or HZ/10 passes, otherwise one jiffy;
-// the I/O finishing meanwhile completes.
-void reclaim_throttle(MemorySystem& sys, Throttle reason);
+// The current CPU sleeps until `deadline`, or until the `writes`th write completes if
+// that comes first (0: no such wake-up); the I/O finishing meanwhile completes, in
+// order.
+void sleep_on_io(MemorySystem& sys, std::uint64_t deadline, unsigned writes);
 
 }  // namespace vmlab::mm

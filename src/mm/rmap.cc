@@ -4,7 +4,7 @@
 
 #include "fs/inode.h"
 #include "mm/address_space.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "mm/anon_vma.h"
 #include "mm/lru_batch.h"
 #include "mm/memory_system.h"
@@ -141,7 +141,7 @@ bool try_to_unmap(MemorySystem& sys, Pfn pfn, TlbFlushBatch& flush) {
       }
     } else {
       fs::Inode& inode = *page.inode();
-      if (hw::pte_dirty(old)) fs::page_cache_mark_dirty(sys, inode, pfn);
+      if (hw::pte_dirty(old)) mm::page_cache_mark_dirty(sys, inode, pfn);
       mm.add_rss(inode.is_shmem() ? RssKind::shmem : RssKind::file, -1);
     }
     rmap_remove(sys, pfn);

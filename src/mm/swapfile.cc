@@ -65,8 +65,10 @@ Result<void> unuse_vma(MemorySystem& sys, Vma& vma, unsigned type) {
       }
     }
     wait_on_page_io(sys, pfn);
-    pte = pte_lookup(*vma.mm, va);  // the read may have reclaimed; the entry is still the slot's
-    if (pte != nullptr && *pte == hw::swap_pte(e, hw::pte_swp_exclusive(*pte))) unuse_pte(sys, vma, va, *pte, pfn);
+    // The read may have reclaimed or killed: map the page only if the entry still names
+    // the slot (unuse_pte()'s pte_same()).
+    pte = pte_lookup(*vma.mm, va);
+    if (pte != nullptr && hw::is_swap_pte(*pte) && hw::pte_swap_entry(*pte) == e) unuse_pte(sys, vma, va, *pte, pfn);
     (void)folio_free_swap(sys, pfn);  // refused while another entry still names the slot
     sys.put_page(pfn);
   }

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "fs/inode.h"
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "mm/address_space.h"
 #include "mm/anon_vma.h"
 #include "mm/lru_batch.h"
@@ -151,7 +151,7 @@ void zap_range(AddressSpace& mm, Vma& vma, VirtAddr start, VirtAddr end, ZapCows
       fs::Inode* inode = page.inode();
       // zap_present_folio_ptes(): a dirty PTE dirties the file page; a young one
       // marks it referenced.
-      if (hw::pte_dirty(old)) fs::page_cache_mark_dirty(sys, *inode, pfn);
+      if (hw::pte_dirty(old)) mm::page_cache_mark_dirty(sys, *inode, pfn);
       if (hw::pte_young(old)) page.set(PG_referenced);
       mm.add_rss(inode->is_shmem() ? RssKind::shmem : RssKind::file, -1);
     }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 #include "mm/kswapd.h"
 #include "mm/lru_batch.h"
 #include "mm/memory_system.h"
@@ -14,6 +14,7 @@
 
 namespace vmlab::mm {
 
+using obs::NodeStat;
 using obs::VmEvent;
 
 void lru_note_cost(MemorySystem& sys, MemCgroup& cg, bool file, std::uint64_t nr_io, std::uint64_t nr_rotated) {
@@ -122,7 +123,7 @@ bool remove_mapping(MemorySystem& sys, Pfn pfn, const ScanControl& sc) {
   fs::Inode* inode = f.inode();
   if (inode == nullptr) return false;
   const std::uint64_t shadow = is_file_lru(f) ? workingset_eviction(sys, pfn, evictor) : 0;
-  fs::page_cache_evict(sys, *inode, pfn, shadow);  // drops the page cache's reference
+  mm::page_cache_evict(sys, *inode, pfn, shadow);  // drops the page cache's reference
   return true;
 }
 
@@ -532,9 +533,8 @@ std::uint64_t do_try_to_free_pages(MemorySystem& sys, ScanControl& sc) {
       complete_io(sys);
       shrink_node(sys, sc);
       // consider_reclaim_throttle(): direct reclaim that reached priority 1 with
-      // nothing waits a jiffy for I/O to free something (unless kswapd gave up).
-      if (sc.reclaimer == Reclaimer::direct && sc.target == nullptr && sc.priority == 1 && sc.nr_reclaimed == 0 &&
-          sys.kswapd().failures < kMaxReclaimRetries) {
+      // nothing waits a jiffy for I/O to free something.
+      if (sc.reclaimer == Reclaimer::direct && sc.target == nullptr && sc.priority == 1 && sc.nr_reclaimed == 0) {
         reclaim_throttle(sys, Throttle::noprogress);
       }
       if (sc.nr_reclaimed >= sc.nr_to_reclaim) break;
@@ -554,6 +554,27 @@ std::uint64_t do_try_to_free_pages(MemorySystem& sys, ScanControl& sc) {
   }
 }
 
+std::uint64_t zone_reclaimable_pages(const MemorySystem& sys) {
+  std::uint64_t n = sys.lru_size(LruList::inactive_file) + sys.lru_size(LruList::active_file);
+  if (sys.swap().free_pages() > 0) n += sys.lru_size(LruList::inactive_anon) + sys.lru_size(LruList::active_anon);
+  return n;
+}
+
+void reclaim_throttle(MemorySystem& sys, Throttle reason) {
+  const std::uint64_t now = sys.clock().now();
+  if (reason == Throttle::writeback) {
+    sleep_on_io(sys, now + hw::kHz / 10 * hw::kTickNs, kSwapClusterMax + 1);  // __acct_reclaim_writeback()
+    return;
+  }
+  // skip_throttle_noprogress()
+  const std::int64_t write_pending = sys.stat()[NodeStat::nr_file_dirty] + sys.stat()[NodeStat::nr_writeback];
+  if (sys.kswapd().failures >= kMaxReclaimRetries ||
+      2 * static_cast<std::uint64_t>(write_pending) <= zone_reclaimable_pages(sys)) {
+    return;
+  }
+  sleep_on_io(sys, now + hw::kTickNs, 0);
+}
+
 std::uint64_t balance_pgdat(MemorySystem& sys, ZoneIdx highest_zoneidx) {
   ++sys.stat()[VmEvent::pageoutrun];
   ScanControl sc;
@@ -564,8 +585,6 @@ std::uint64_t balance_pgdat(MemorySystem& sys, ZoneIdx highest_zoneidx) {
   do {
     if (pgdat_balanced(sys)) break;
     const std::uint64_t before = sc.nr_reclaimed;
-    sc.may_writepage = true;
-    sc.may_swap = true;
     // kswapd_age_node(): with swap, anonymous pages age even when no allocation asks
     // for them, so that the inactive list has candidates.
     if (sys.swap().total_pages() > 0 && inactive_is_low(sys, root, false)) {

@@ -51,6 +51,22 @@ struct ScanControl {
   std::uint64_t nr_taken = 0, nr_file_taken = 0;
 };
 
+// zone_reclaimable_pages(): the file lists, and the anonymous ones while there is swap
+// left to put them in.
+std::uint64_t zone_reclaimable_pages(const MemorySystem& sys);
+
+// Why reclaim stalls (enum vmscan_throttle_state).
+enum class Throttle : std::uint8_t {
+  writeback,   // pages cycle through the LRU faster than they are written
+  congested,   // every dirty page reclaim met was already queued for writeback
+  noprogress,  // direct reclaim reached priority 1 without reclaiming anything
+};
+// reclaim_throttle(): the current CPU sleeps on the virtual clock. On writeback, until
+// more than SWAP_CLUSTER_MAX pages finish writeback or HZ/10 passes; otherwise for a
+// jiffy, and not at all when kswapd gave up on the node or few pages wait for
+// writeback (skip_throttle_noprogress()).
+void reclaim_throttle(MemorySystem& sys, Throttle reason);
+
 // lru_note_cost(): what reclaiming pages of one kind cost (pages written: 32 each, as
 // SWAP_CLUSTER_MAX; pages that had to be rotated: 1 each), added to `cg`'s lruvec and
 // every ancestor's; both costs halve when they exceed a quarter of the lruvec's pages,

@@ -23,8 +23,9 @@ struct Entry {
 // /proc's own entries, in proc_readdir()'s order (the proc_dir_entry tree sorts by
 // name length, then bytes); "self", "thread-self" and the pids follow
 // (proc_pid_readdir()).
-constexpr std::array<Entry, 7> kRootEntries{{
+constexpr std::array<Entry, 8> kRootEntries{{
     {"sys", Kind::dir, 0555},
+    {"kmsg", Kind::file, 0400},  // syslog's reader (kernel/kmsg_file.h)
     {"swaps", Kind::file, 0444},
     {"mounts", Kind::link, 0777},  // -> self/mounts
     {"uptime", Kind::file, 0444},
@@ -56,8 +57,9 @@ constexpr std::array<Entry, 16> kPidEntries{{
 
 // /proc/sys: directories, then files (sysctl tables list names in byte order).
 constexpr std::array<std::string_view, 3> kSysDirs{"sys", "sys/kernel", "sys/vm"};
-constexpr std::array<std::string_view, 13> kSysFiles{
-    "sys/kernel/pid_max",          "sys/vm/admin_reserve_kbytes", "sys/vm/drop_caches",  "sys/vm/max_map_count",
+constexpr std::array<std::string_view, 16> kSysFiles{
+    "sys/kernel/dmesg_restrict",   "sys/kernel/pid_max",          "sys/kernel/printk",
+    "sys/kernel/printk_devkmsg",   "sys/vm/admin_reserve_kbytes", "sys/vm/drop_caches",  "sys/vm/max_map_count",
     "sys/vm/min_free_kbytes",      "sys/vm/mmap_min_addr",        "sys/vm/overcommit_kbytes",
     "sys/vm/overcommit_memory",    "sys/vm/overcommit_ratio",     "sys/vm/page-cluster",
     "sys/vm/swappiness",           "sys/vm/user_reserve_kbytes",  "sys/vm/watermark_scale_factor",
@@ -66,6 +68,7 @@ constexpr std::array<std::string_view, 13> kSysFiles{
 // Inode numbers: the root is 1, fixed entries come from the proc_alloc_inum() range
 // (self first, as on Linux), and a process's entries from its pid.
 constexpr std::uint64_t kFirstInum = 0xF0000000;
+static_assert(kRootEntries[1].name == "kmsg" && ProcFs::kKmsgIno == kFirstInum + 1 + 1);
 std::uint64_t pid_ino(int pid, std::size_t index) { return 0x100000 + static_cast<std::uint64_t>(pid) * 32 + index; }
 std::uint64_t tid_ino(int tid, std::size_t index) { return 0x40000000 + static_cast<std::uint64_t>(tid) * 32 + index; }
 

@@ -28,6 +28,8 @@ class ProcFs : public fs::FileSystem {
   Result<std::string> readlink(fs::Inode& link, const fs::Caller& who) override;
 
   static constexpr std::uint32_t kDev = 21;  // 00:21, an anonymous device as on the reference machine
+  // /proc/kmsg's inode number: the file the kernel log reads through (kernel/kmsg_file.h).
+  static constexpr std::uint64_t kKmsgIno = 0xF0000002;
 
  private:
   // The inode of /proc/`rel` ("" for /proc itself), or ENOENT.

@@ -12,6 +12,7 @@
 #include "fs/proc/procfs.h"
 #include "fs/vfs.h"
 #include "kernel/kernel.h"
+#include "kernel/kernel_log.h"
 #include "mm/address_space.h"
 #include "mm/memory_system.h"
 #include "mm/page_table.h"
@@ -97,10 +98,14 @@ Result<std::string> cpuinfo_text(const MachineConfig& c) {
   return out;
 }
 
-Result<std::string> sys_text(std::string_view name, const mm::MemorySystem& sys) {
+Result<std::string> sys_text(std::string_view name, const mm::MemorySystem& sys, const KernelLog& log) {
   const MachineConfig& c = sys.config();
   auto line = [](auto v) { return fmt::format("{}\n", v); };
   if (name == "kernel/pid_max") return line(proc::kPidMax);
+  if (name == "kernel/dmesg_restrict") return line(c.dmesg_restrict);
+  if (name == "kernel/printk") return log.printk_sysctl();
+  // devkmsg_sysctl_set_loglvl(): /dev/kmsg writes are rate-limited (kernel/kmsg_file.h).
+  if (name == "kernel/printk_devkmsg") return std::string("ratelimit\n");
   if (name == "vm/admin_reserve_kbytes") return line(sys.admin_reserve_pages() * (kPageSize / 1024));
   if (name == "vm/user_reserve_kbytes") return line(sys.user_reserve_pages() * (kPageSize / 1024));
   if (name == "vm/max_map_count") return line(c.max_map_count);
@@ -165,7 +170,7 @@ Result<std::string> Kernel::proc_text(std::string_view path, const Task* self) {
     const std::uint64_t ns = now_ns();
     return fmt::format("{}.{:02} 0.00\n", ns / 1000000000, ns % 1000000000 / 10000000);
   }
-  if (rest.starts_with("sys/")) return sys_text(rest.substr(4), sys_);
+  if (rest.starts_with("sys/")) return sys_text(rest.substr(4), sys_, *log_);
   auto split = [](std::string_view& r) {
     const auto slash = r.find('/');
     const std::string_view head = r.substr(0, slash);

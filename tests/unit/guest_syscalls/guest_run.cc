@@ -4,6 +4,7 @@
 
 #include "api/machine_state.h"
 #include "kernel/checker.h"
+#include "kernel/kernel_log.h"
 #include "kernel/pipe.h"
 #include "vmlab/mount.h"
 
@@ -20,7 +21,7 @@ MachineConfig guest_config() {
 }
 
 GuestOutput run_guest(const std::string& name, const std::vector<std::string>& args, std::uint64_t quantum,
-                      const MachineConfig& config) {
+                      const MachineConfig& config, std::uint32_t uid) {
   detail::MachineState m(config);
   (void)m.kernel.rootfs().mkdir("/home", 0755);
   (void)m.kernel.rootfs().mkdir("/home/user", 0755);
@@ -30,6 +31,7 @@ GuestOutput run_guest(const std::string& name, const std::vector<std::string>& a
     g.warnings += w;
     g.warnings += '\n';
   });
+  m.kernel.log().set_console([&g](std::string_view text) { g.console += text; });
   auto out = std::make_shared<std::string>();
   auto err = std::make_shared<std::string>();
   kern::Kernel& k = m.kernel;
@@ -42,6 +44,7 @@ GuestOutput run_guest(const std::string& name, const std::vector<std::string>& a
     g.err = "execve: " + std::string(errno_name(started.error()));
     return g;
   }
+  if (kern::Task* t = k.find(*started)) t->tg->uid = t->tg->gid = uid;
   g.result = rt.run();
   g.out = *out;
   g.err = *err;

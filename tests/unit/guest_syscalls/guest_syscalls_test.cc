@@ -1,10 +1,12 @@
 // riscv64 programs run end to end on the interpreter, the scheduler and the system
 // calls: signals, processes, pipes, virtual time, errno values, determinism.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "unit/guest_syscalls/guest_run.h"
@@ -94,6 +96,53 @@ TEST(GuestSyscalls, FileAttributesRenameAndStatfsAsOnTheHost) {
   EXPECT_EQ(g.out, want);
   EXPECT_EQ(g.check, std::vector<std::string>{});
   EXPECT_EQ(run_native(VMLAB_FSATTR_NATIVE), want) << "the host kernel disagrees";
+}
+
+// The kernel log through syslog(2), /dev/kmsg and /proc/kmsg (klog.c), as an
+// unprivileged user and as root, side by side with the host kernel: both must print
+// expected/klog_user.txt and klog_root.txt. The host parts need a host like Debian's
+// (dmesg_restrict 1) and root to start from.
+
+TEST(GuestSyscalls, KernelLogAsAnUnprivilegedUserAsOnTheHost) {
+  const std::string want = read_file(std::string(VMLAB_SYSCALL_EXPECTED) + "/klog_user.txt");
+  const GuestOutput g = run_guest("klog", {"user"});
+  EXPECT_EQ(g.err, "");
+  EXPECT_EQ(g.warnings, "");
+  EXPECT_EQ(g.exit_status, 0);
+  EXPECT_EQ(g.out, want);
+  EXPECT_EQ(g.console, "");
+  if (read_file("/proc/sys/kernel/dmesg_restrict") != "1\n" || ::geteuid() != 0) {
+    GTEST_SKIP() << "the host is not a root shell on a kernel with dmesg_restrict 1";
+  }
+  EXPECT_EQ(run_native((std::string(VMLAB_KLOG_NATIVE) + " user").c_str()), want) << "the host kernel disagrees";
+}
+
+TEST(GuestSyscalls, KernelLogAsRootAsOnTheHost) {
+  const std::string want = read_file(std::string(VMLAB_SYSCALL_EXPECTED) + "/klog_root.txt");
+  const GuestOutput g = run_guest("klog", {"root"}, 10000, guest_config(), 0);
+  EXPECT_EQ(g.err, "");
+  EXPECT_EQ(g.warnings, "");
+  EXPECT_EQ(g.exit_status, 0);
+  EXPECT_EQ(g.out, want);
+  EXPECT_EQ(g.check, std::vector<std::string>{});
+  if (::geteuid() != 0) GTEST_SKIP() << "the host part writes to the host's /dev/kmsg as root";
+  EXPECT_EQ(run_native((std::string(VMLAB_KLOG_NATIVE) + " root").c_str()), want) << "the host kernel disagrees";
+}
+
+// Every action on a log that holds only what the program does: exact records and
+// sequence numbers, partial and consuming reads, clears, console levels, sleeping
+// readers woken by a child, records lost under a reader, the write rate limit; and
+// what the console printed meanwhile (times as [T]).
+TEST(GuestSyscalls, KernelLogEveryActionOnAFreshMachine) {
+  const GuestOutput g = run_guest("klog", {"vmlab"}, 10000, guest_config(), 0);
+  EXPECT_EQ(g.result.end, guest::RunResult::End::exited) << g.result.report;
+  EXPECT_EQ(g.err, "");
+  EXPECT_EQ(g.warnings, "");
+  EXPECT_EQ(g.exit_status, 0);
+  EXPECT_EQ(g.out, read_file(std::string(VMLAB_SYSCALL_EXPECTED) + "/klog_vmlab.txt"));
+  EXPECT_EQ(std::regex_replace(g.console, std::regex(R"(\[ *[0-9]+\.[0-9]{6}\])"), "[T]"),
+            read_file(std::string(VMLAB_SYSCALL_EXPECTED) + "/klog_vmlab_console.txt"));
+  EXPECT_EQ(g.check, std::vector<std::string>{});
 }
 
 TEST(GuestSyscalls, ProcessesAndSpawn) {

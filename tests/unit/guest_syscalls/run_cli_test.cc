@@ -45,6 +45,20 @@ TEST(RunCli, ArgumentsOutputAndExitStatus) {
   EXPECT_EQ(p.status, 5) << p.err;
 }
 
+// The kernel log's console is stderr: records below kernel.console_loglevel (7) are
+// printed as they are logged, as on a serial console.
+TEST(RunCli, KernelMessagesOnTheConsole) {
+  const std::string line = "] process 'klog' launched '/bin/echo' with NULL argv: empty string added\n";
+  const CliRun r = vmlab("run " + kTests + "klog nullargv");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "\n");
+  ASSERT_NE(r.err.find(line), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.substr(0, 5), "[    ");
+  EXPECT_EQ(r.err.find(line) + line.size(), r.err.find("vmlab: "));
+  // KERN_WARNING is not below a console level of 4.
+  EXPECT_EQ(vmlab("run --set kernel.console_loglevel=4 " + kTests + "klog nullargv").err.find(line), std::string::npos);
+}
+
 TEST(RunCli, DeathBySignalIs128PlusTheSignal) {
   const CliRun r = vmlab("run " + kTests + "killself");
   EXPECT_EQ(r.status, 139);

@@ -68,10 +68,14 @@ TEST(Threads, FourCpusGiveTheSameAnswersEveryTime) {
   EXPECT_EQ(b.minflt, a.minflt);
 }
 
-TEST(Threads, StacksAndArenasAsTheHostKernelShowsThem) {
+TEST(Threads, TaskFilesStacksAndArenasAsTheHostKernelShowsThem) {
   const std::string want =
       "Threads: 4\n"
       "/proc/self/task entries: 4\n"
+      "/proc/self/stat: pid getpid(), state R, num_threads 4\n"
+      "task/TID/status: Pid and NSpid the tid, Tgid and NStgid the pid, Threads 4: yes\n"
+      "task/TID/stat: the tid, sleeping in the barrier, num_threads 4: yes\n"
+      "task/TID/maps: the process's maps: yes\n"
       "VmSize grew by 221196 kB for 3 threads: 3 x (8192 + 4) kB of stack and guard, 3 x 65536 kB of arena\n"
       "thread 0: 8192 kB stack in a rw-p mapping, guard page below: ---p 4 kB\n"
       "thread 1: 8192 kB stack in a rw-p mapping, guard page below: ---p 4 kB\n"

@@ -36,8 +36,75 @@ TEST_F(CloneFutexTest, CloneFlagChecks) {
   EXPECT_EQ(sys(kClone, kCloneSighand | 17), e(Errno::inval));         // CLONE_SIGHAND needs CLONE_VM
   EXPECT_EQ(sys(kClone, kClonePidfd | kCloneDetached | 17), e(Errno::inval));
   EXPECT_EQ(sys(kClone, kCloneNewpid | 17), e(Errno::perm));           // namespaces need CAP_SYS_ADMIN
-  EXPECT_EQ(sys(kClone, 17 | 0x80), e(Errno::inval));                  // exit signal 145 > _NSIG
+  // The pidfd would go where the tid goes: the one word cannot take both (host).
+  EXPECT_EQ(sys(kClone, kClonePidfd | kCloneParentSettid | 17, 0, buf), e(Errno::inval));
   EXPECT_EQ(k().tasks().size(), 1u);                                   // none of them made a task
+}
+
+// Which check speaks first when several would fail, as in Linux: clone3 reads the
+// set_tid array (EFAULT) before clone3_args_valid() (EINVAL); copy_process() checks
+// RLIMIT_NPROC (EAGAIN) before the namespaces (EPERM), and those before the pid is
+// allocated with set_tid (EINVAL for more tids than namespaces, then EPERM). Each
+// answer here is the host kernel's to an unprivileged user.
+TEST_F(CloneFutexTest, Clone3ChecksInLinuxsOrder) {
+  EXPECT_EQ(clone3({kCloneDetached, 0, 0, 0, 17, 0, 0, 0, kBad, 1}), e(Errno::fault));
+  put(700, std::array<std::int32_t, 2>{4242, 4243});
+  EXPECT_EQ(clone3({kCloneDetached, 0, 0, 0, 17, 0, 0, 0, buf + 700, 2}), e(Errno::inval));
+  EXPECT_EQ(clone3({kCloneNewpid, 0, 0, 0, 17, 0, 0, 0, buf + 700, 2}), e(Errno::perm));
+  EXPECT_EQ(clone3({0, 0, 0, 0, 17, 0, 0, 0, buf + 700, 2}), e(Errno::inval));  // one pid namespace
+  put<std::int32_t>(700, 0);
+  EXPECT_EQ(clone3({0, 0, 0, 0, 17, 0, 0, 0, buf + 700, 1}), e(Errno::inval));
+  put<std::int32_t>(700, 4194304);  // pid_max
+  EXPECT_EQ(clone3({0, 0, 0, 0, 17, 0, 0, 0, buf + 700, 1}), e(Errno::inval));
+  // A stack must lie below TASK_SIZE (access_ok()).
+  const std::uint64_t top = p->mm->task_size;
+  EXPECT_EQ(clone3({0, 0, 0, 0, 17, top - kPageSize, 2 * kPageSize}), e(Errno::inval));
+  EXPECT_EQ(clone3({0, 0, 0, 0, 17, kPageSize, ~0ULL}), e(Errno::inval));
+  // CLONE_NEWTIME (clone3 only) needs CAP_SYS_ADMIN like the other namespaces.
+  EXPECT_EQ(clone3({kCloneNewtime, 0, 0, 0, 17}), e(Errno::perm));
+  p->tg->rlimits[kRlimitNproc].cur = 1;
+  EXPECT_EQ(sys(kClone, kCloneNewpid | 17), e(Errno::again));
+  EXPECT_EQ(k().tasks().size(), 1u);
+}
+
+// clone3's set_tid for root: the tid asked for, unless a task has it.
+TEST_F(CloneFutexTest, Clone3SetTidForRoot) {
+  p->tg->uid = 0;
+  put<std::int32_t>(700, 4242);
+  const std::int64_t child = clone3({0, 0, 0, 0, 17, 0, 0, 0, buf + 700, 1});
+  EXPECT_EQ(child, 4242);
+  EXPECT_EQ(clone3({0, 0, 0, 0, 17, 0, 0, 0, buf + 700, 1}), e(Errno::exist));
+  put<std::int32_t>(700, static_cast<std::int32_t>(p->tid));
+  EXPECT_EQ(clone3({0, 0, 0, 0, 17, 0, 0, 0, buf + 700, 1}), e(Errno::exist));
+}
+
+// The legacy clone() reads only the low 32 bits of its flags and does not check the
+// exit signal in the low byte (host: exit signal 145 and bit 32 set both fork).
+TEST_F(CloneFutexTest, LegacyCloneTakesTheLowWordUnchecked) {
+  const std::int64_t odd = sys(kClone, 17 | 0x80);
+  ASSERT_GT(odd, 0);
+  EXPECT_EQ(task(odd).exit_signal, 145);
+  const std::int64_t high = sys(kClone, kCloneClearSighand | kCloneIntoCgroup | 17);
+  ASSERT_GT(high, 0);
+  EXPECT_EQ(task(high).exit_signal, 17);
+  EXPECT_NE(task(high).tgid(), p->tid);
+}
+
+// clone3's CLONE_CLEAR_SIGHAND: the child's handlers are SIG_DFL with no flags or
+// mask; ignored signals stay ignored; the parent keeps its own (host).
+TEST_F(CloneFutexTest, Clone3ClearSighandResetsTheChildsHandlers) {
+  constexpr int kSigusr1 = 10, kSigusr2 = 12;
+  p->action(kSigusr1) = SigAction{0x1000, kSaRestart, sig_bit(2)};
+  p->action(kSigusr2) = SigAction{kSigIgn, 0, 0};
+  EXPECT_EQ(clone3({kCloneClearSighand | kCloneVm | kCloneSighand, 0, 0, 0, 17}), e(Errno::inval));
+  const std::int64_t child = clone3({kCloneClearSighand, 0, 0, 0, 17});
+  ASSERT_GT(child, 0);
+  const SigAction& usr1 = task(child).action(kSigusr1);
+  EXPECT_EQ(usr1.handler, kSigDfl);
+  EXPECT_EQ(usr1.flags, 0u);
+  EXPECT_EQ(usr1.mask, 0u);
+  EXPECT_EQ(task(child).action(kSigusr2).handler, kSigIgn);
+  EXPECT_EQ(p->action(kSigusr1).handler, 0x1000u);
 }
 
 TEST_F(CloneFutexTest, Clone3StructChecks) {

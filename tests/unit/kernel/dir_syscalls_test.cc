@@ -37,7 +37,7 @@ using Names = std::vector<std::string>;
 
 TEST_F(DirTest, RootDevAndMemfsDirectories) {
   EXPECT_EQ(names("/"), (Names{".", "..", "dev", "proc", "tmp"}));
-  EXPECT_EQ(names("/dev"), (Names{".", "..", "null", "random", "urandom", "zero"}));
+  EXPECT_EQ(names("/dev"), (Names{".", "..", "kmsg", "null", "random", "urandom", "zero"}));
   ASSERT_TRUE(m_.write_file("/tmp/b", "x"));
   ASSERT_TRUE(p_.mkdir("/tmp/a").ok());
   EXPECT_EQ(names("/tmp"), (Names{".", "..", "a", "b"}));
@@ -49,7 +49,7 @@ TEST_F(DirTest, RootDevAndMemfsDirectories) {
 TEST_F(DirTest, ProcListsItsFilesSelfAndEveryProcess) {
   Process q = m_.spawn("q");
   const Names procs = names("/proc");
-  const Names want{".", "..", "sys", "swaps", "mounts", "uptime", "vmstat", "meminfo", "self", "thread-self",
+  const Names want{".", "..", "sys", "kmsg", "swaps", "mounts", "uptime", "vmstat", "meminfo", "self", "thread-self",
                    std::to_string(p_.pid()), std::to_string(q.pid())};
   EXPECT_EQ(procs, want);
   EXPECT_EQ(names("/proc/self"), (Names{".", "..", "task", "environ", "status", "comm", "cmdline", "stat", "statm",
@@ -61,7 +61,7 @@ TEST_F(DirTest, ProcListsItsFilesSelfAndEveryProcess) {
             (Names{".", "..", "environ", "status", "comm", "cmdline", "stat", "statm", "maps", "cwd", "root", "exe",
                    "mounts", "smaps", "smaps_rollup", "oom_score", "oom_score_adj"}));
   EXPECT_EQ(names("/proc/sys"), (Names{".", "..", "kernel", "vm"}));
-  EXPECT_EQ(names("/proc/sys/kernel"), (Names{".", "..", "pid_max"}));
+  EXPECT_EQ(names("/proc/sys/kernel"), (Names{".", "..", "dmesg_restrict", "pid_max", "printk", "printk_devkmsg"}));
   // A process gone (reaped) is gone from /proc.
   q.exit(0);
   auto after = names("/proc");
@@ -91,7 +91,7 @@ TEST_F(DirTest, Getdents64PacksLinuxDirents) {
   EXPECT_EQ(raw[18], 4);  // DT_DIR
   EXPECT_STREQ(reinterpret_cast<const char*>(&raw[19]), ".");
   EXPECT_STREQ(reinterpret_cast<const char*>(&raw[24 + 19]), "..");
-  // The rest: null, random, urandom, zero, then end of directory.
+  // The rest: kmsg, null, random, urandom, zero, then end of directory.
   auto rest = k().getdents64(kp(), *fd, *buf, 4096);
   ASSERT_TRUE(rest.ok());
   raw.resize(*rest);
@@ -103,10 +103,10 @@ TEST_F(DirTest, Getdents64PacksLinuxDirents) {
     got.emplace_back(reinterpret_cast<const char*>(&raw[at + 19]));
     at += reclen;
   }
-  EXPECT_EQ(got, (Names{"null", "random", "urandom", "zero"}));
+  EXPECT_EQ(got, (Names{"kmsg", "null", "random", "urandom", "zero"}));
   EXPECT_EQ(*k().getdents64(kp(), *fd, *buf, 4096), 0u);
   // lseek() back to a d_off resumes there.
-  ASSERT_TRUE(p_.lseek(*fd, 5, kSeekSet).ok());
+  ASSERT_TRUE(p_.lseek(*fd, 6, kSeekSet).ok());
   EXPECT_EQ(*k().getdents64(kp(), *fd, *buf, 4096), 24u);  // "zero"
   EXPECT_EQ(k().getdents64(kp(), 77, *buf, 4096).error(), Errno::badf);
 }

@@ -66,7 +66,7 @@ TEST_F(StatfsTest, DevIsATmpfsOfHalfTheRam) {
   EXPECT_EQ(s.bfree, half);
   EXPECT_EQ(s.bavail, half);
   EXPECT_EQ(s.files, half);
-  EXPECT_EQ(s.ffree, half - 5);  // its root, null, zero, random, urandom
+  EXPECT_EQ(s.ffree, half - 6);  // its root, null, zero, random, urandom, kmsg
   EXPECT_EQ(s.fsid[0], 6u);
   EXPECT_EQ(s.flags, 0x1022);  // nosuid
 }

@@ -29,6 +29,9 @@ static const char* errno_name(int e) {
     case ENOSYS: return "ENOSYS";
     case ENOTEMPTY: return "ENOTEMPTY";
     case ELOOP: return "ELOOP";
+    case EIO: return "EIO";
+    case ENXIO: return "ENXIO";
+    case EPIPE: return "EPIPE";
     case EOPNOTSUPP: return "EOPNOTSUPP";
   }
   return "E?";

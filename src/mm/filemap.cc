@@ -1,4 +1,4 @@
-#include "fs/page_cache.h"
+#include "mm/filemap.h"
 
 #include <algorithm>
 #include <cstring>
@@ -9,9 +9,8 @@
 #include "mm/vma.h"
 #include "mm/workingset.h"
 
-namespace vmlab::fs {
+namespace vmlab::mm {
 
-using mm::Frame;
 using obs::NodeStat;
 using obs::VmEvent;
 
@@ -20,8 +19,8 @@ namespace {
 // Inserts a new page for `index`, filled from the backing store (zero where the store
 // has a hole). filemap_add_folio() plus the filesystem's read_folio(). A page read
 // where reclaim left a shadow is a refault (not when it is allocated for a write).
-Pfn add_page(mm::MemorySystem& sys, Inode& inode, std::uint64_t index, bool for_write = false) {
-  Pfn pfn = sys.alloc_page(mm::Gfp::user_cache);
+Pfn add_page(MemorySystem& sys, fs::Inode& inode, std::uint64_t index, bool for_write = false) {
+  Pfn pfn = sys.alloc_page(Gfp::user_cache);
   if (pfn == kNoPfn) return pfn;
   auto stored = inode.store.find(index);
   if (inode.external) {
@@ -37,30 +36,30 @@ Pfn add_page(mm::MemorySystem& sys, Inode& inode, std::uint64_t index, bool for_
   Frame& f = sys.frame(pfn);
   f.mapping = &inode;
   f.index = index;
-  f.flags |= mm::PG_uptodate;
+  f.flags |= PG_uptodate;
   if (inode.is_shmem()) {
-    f.flags |= mm::PG_swapbacked;
+    f.flags |= PG_swapbacked;
     ++sys.stat()[NodeStat::nr_shmem];
   }
   ++sys.stat()[NodeStat::nr_file_pages];
   if (auto shadow = inode.shadows.find(index); shadow != inode.shadows.end()) {
-    if (!for_write) mm::workingset_refault(sys, pfn, shadow->second);
+    if (!for_write) workingset_refault(sys, pfn, shadow->second);
     inode.shadows.erase(shadow);
   }
-  mm::folio_add_lru(sys, pfn);
+  folio_add_lru(sys, pfn);
   inode.pages.emplace(index, pfn);
   return pfn;
 }
 
 }  // namespace
 
-CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t index, ReadWindow window) {
+CacheRead page_cache_get(MemorySystem& sys, fs::Inode& inode, std::uint64_t index, ReadWindow window) {
   if (Pfn pfn = page_cache_find(inode, index); pfn != kNoPfn) {
     Frame& f = sys.frame(pfn);
-    if (f.test(mm::PG_uptodate)) return {pfn, false, false};
+    if (f.test(PG_uptodate)) return {pfn, false, false};
     // filemap_fault()'s page_not_uptodate: read_folio() finds the block's buffer
     // uptodate (or a hole) and completes the folio without I/O; the fault retries.
-    f.set(mm::PG_uptodate);
+    f.set(PG_uptodate);
     return {pfn, false, true};
   }
   if (inode.is_shmem()) return {add_page(sys, inode, index), false};  // shmem_fault(): a new page
@@ -94,7 +93,7 @@ CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t inde
   // The fault waits for its page; when that was a hole, it waits for no I/O at all and
   // the window's reads are still in flight when it retries.
   if (!fault_on_disk) result.in_flight = std::move(on_disk);
-  for (Pfn p : result.in_flight) sys.frame(p).clear(mm::PG_uptodate);
+  for (Pfn p : result.in_flight) sys.frame(p).clear(PG_uptodate);
   for (Pfn p : held) sys.put_page(p);
   sys.stat()[VmEvent::pgpgin] += read * (kPageSize / 1024);
   if (read > 0) sys.clock().charge(sys.config().cost_disk_read_ns);  // one request for the window
@@ -103,14 +102,14 @@ CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t inde
   return result;
 }
 
-void page_cache_reads_done(mm::MemorySystem& sys, CacheRead& read) {
-  for (Pfn p : read.in_flight) sys.frame(p).set(mm::PG_uptodate);
+void page_cache_reads_done(MemorySystem& sys, CacheRead& read) {
+  for (Pfn p : read.in_flight) sys.frame(p).set(PG_uptodate);
   read.in_flight.clear();
 }
 
-Pfn page_cache_get_for_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t index) {
+Pfn page_cache_get_for_write(MemorySystem& sys, fs::Inode& inode, std::uint64_t index) {
   if (Pfn pfn = page_cache_find(inode, index); pfn != kNoPfn) {
-    sys.frame(pfn).set(mm::PG_uptodate);  // write_begin() reads what the write does not cover
+    sys.frame(pfn).set(PG_uptodate);  // write_begin() reads what the write does not cover
     return pfn;
   }
   Pfn pfn = add_page(sys, inode, index, true);
@@ -119,19 +118,19 @@ Pfn page_cache_get_for_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t 
   return pfn;
 }
 
-void page_cache_zero_block_tail(mm::MemorySystem& sys, Inode& inode, std::uint64_t pos) {
+void page_cache_zero_block_tail(MemorySystem& sys, fs::Inode& inode, std::uint64_t pos) {
   const std::uint64_t tail = pos & (kPageSize - 1);
   if (tail == 0 || inode.is_shmem() || inode.external) return;
   const std::uint64_t index = pos >> kPageShift;
   auto stored = inode.store.find(index);
   Pfn pfn = page_cache_find(inode, index);
   // A dirty cached page over a hole is a delayed allocation: its buffer is mapped.
-  const bool mapped_block = stored != inode.store.end() || (pfn != kNoPfn && sys.frame(pfn).test(mm::PG_dirty));
+  const bool mapped_block = stored != inode.store.end() || (pfn != kNoPfn && sys.frame(pfn).test(PG_dirty));
   if (pfn == kNoPfn) {
     // __filemap_get_folio(FGP_CREAT): a new order-0 folio, not uptodate.
     pfn = add_page(sys, inode, index);
     if (pfn == kNoPfn) return;
-    sys.frame(pfn).clear(mm::PG_uptodate);
+    sys.frame(pfn).clear(PG_uptodate);
     if (mapped_block) {  // ext4_read_bh_lock(): the block is read for its head
       sys.stat()[VmEvent::pgpgin] += kPageSize / 1024;
       sys.clock().charge(sys.config().cost_disk_read_ns);
@@ -145,23 +144,23 @@ void page_cache_zero_block_tail(mm::MemorySystem& sys, Inode& inode, std::uint64
   page_cache_mark_dirty(sys, inode, pfn);  // mark_buffer_dirty()
 }
 
-void page_cache_mark_dirty(mm::MemorySystem& sys, Inode& inode, Pfn pfn) {
+void page_cache_mark_dirty(MemorySystem& sys, fs::Inode& inode, Pfn pfn) {
   Frame& f = sys.frame(pfn);
-  if (f.test(mm::PG_dirty)) return;
-  f.set(mm::PG_dirty);
+  if (f.test(PG_dirty)) return;
+  f.set(PG_dirty);
   // shmem's dirty_folio does no accounting: only disk-backed pages count in Dirty.
   if (!inode.is_shmem()) ++sys.stat()[NodeStat::nr_file_dirty];
 }
 
-std::uint64_t page_cache_writeback(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last) {
+std::uint64_t page_cache_writeback(MemorySystem& sys, fs::Inode& inode, std::uint64_t first, std::uint64_t last) {
   if (inode.is_shmem()) return 0;
   std::uint64_t written = 0;
   for (auto& [index, pfn] : inode.pages) {
     if (index < first || index > last) continue;
     Frame& f = sys.frame(pfn);
-    if (!f.test(mm::PG_dirty)) continue;
+    if (!f.test(PG_dirty)) continue;
     // folio_mkclean(): write-protect and clean every PTE so later writes are seen.
-    mm::rmap_walk(sys, pfn, [&](mm::Vma& vma, VirtAddr addr, hw::Pte& pte) {
+    rmap_walk(sys, pfn, [&](Vma& vma, VirtAddr addr, hw::Pte& pte) {
       if (!(pte & (hw::kPteWrite | hw::kPteDirty))) return;
       pte &= ~(hw::kPteWrite | hw::kPteDirty);
       sys.mmu().flush_page(vma.mm, addr);
@@ -173,7 +172,7 @@ std::uint64_t page_cache_writeback(mm::MemorySystem& sys, Inode& inode, std::uin
       block.resize(kPageSize);
       if (sys.mem().data_contents()) std::memcpy(block.data(), sys.mem().frame(pfn), kPageSize);
     }
-    f.clear(mm::PG_dirty);
+    f.clear(PG_dirty);
     --sys.stat()[NodeStat::nr_file_dirty];
     ++written;
   }
@@ -183,10 +182,10 @@ std::uint64_t page_cache_writeback(mm::MemorySystem& sys, Inode& inode, std::uin
 }
 
 namespace {
-void drop_cached(mm::MemorySystem& sys, Inode& inode, Pfn pfn) {
+void drop_cached(MemorySystem& sys, fs::Inode& inode, Pfn pfn) {
   Frame& f = sys.frame(pfn);
-  if (f.test(mm::PG_dirty)) {
-    f.clear(mm::PG_dirty);
+  if (f.test(PG_dirty)) {
+    f.clear(PG_dirty);
     if (!inode.is_shmem()) --sys.stat()[NodeStat::nr_file_dirty];
   }
   if (inode.is_shmem()) --sys.stat()[NodeStat::nr_shmem];
@@ -196,14 +195,14 @@ void drop_cached(mm::MemorySystem& sys, Inode& inode, Pfn pfn) {
 }
 }  // namespace
 
-void page_cache_evict(mm::MemorySystem& sys, Inode& inode, Pfn pfn, std::uint64_t shadow) {
+void page_cache_evict(MemorySystem& sys, fs::Inode& inode, Pfn pfn, std::uint64_t shadow) {
   const std::uint64_t index = sys.frame(pfn).index;
   inode.pages.erase(index);
   if (shadow != 0) inode.shadows[index] = shadow;
   drop_cached(sys, inode, pfn);
 }
 
-void page_cache_remove_from(mm::MemorySystem& sys, Inode& inode, std::uint64_t from) {
+void page_cache_remove_from(MemorySystem& sys, fs::Inode& inode, std::uint64_t from) {
   std::erase_if(inode.shadows, [from](const auto& e) { return e.first >= from; });
   for (auto it = inode.pages.begin(); it != inode.pages.end();) {
     if (it->first >= from) {
@@ -218,7 +217,7 @@ void page_cache_remove_from(mm::MemorySystem& sys, Inode& inode, std::uint64_t f
   }
 }
 
-void page_cache_punch_hole(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last) {
+void page_cache_punch_hole(MemorySystem& sys, fs::Inode& inode, std::uint64_t first, std::uint64_t last) {
   std::erase_if(inode.shadows, [&](const auto& e) { return e.first >= first && e.first <= last; });
   for (auto it = inode.pages.begin(); it != inode.pages.end();) {
     if (it->first >= first && it->first <= last) {
@@ -233,11 +232,11 @@ void page_cache_punch_hole(mm::MemorySystem& sys, Inode& inode, std::uint64_t fi
   }
 }
 
-std::uint64_t page_cache_invalidate(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last) {
+std::uint64_t page_cache_invalidate(MemorySystem& sys, fs::Inode& inode, std::uint64_t first, std::uint64_t last) {
   std::uint64_t dropped = 0;
   for (auto it = inode.pages.begin(); it != inode.pages.end();) {
     const Frame& f = sys.frame(it->second);
-    if (it->first >= first && it->first <= last && f.mapcount == 0 && !f.test(mm::PG_dirty) &&
+    if (it->first >= first && it->first <= last && f.mapcount == 0 && !f.test(PG_dirty) &&
         !inode.is_shmem()) {
       drop_cached(sys, inode, it->second);
       it = inode.pages.erase(it);
@@ -249,4 +248,4 @@ std::uint64_t page_cache_invalidate(mm::MemorySystem& sys, Inode& inode, std::ui
   return dropped;
 }
 
-}  // namespace vmlab::fs
+}  // namespace vmlab::mm

@@ -10,13 +10,11 @@
 #include "vmlab/units.h"
 
 namespace vmlab::mm {
-class MemorySystem;
-}
 
-namespace vmlab::fs {
+class MemorySystem;
 
 // The cached page at `index`, or kNoPfn.
-inline Pfn page_cache_find(const Inode& inode, std::uint64_t index) {
+inline Pfn page_cache_find(const fs::Inode& inode, std::uint64_t index) {
   auto it = inode.pages.find(index);
   return it == inode.pages.end() ? kNoPfn : it->second;
 }
@@ -44,11 +42,11 @@ struct ReadWindow {
 // on-disk pages are read by bios the fault waits for through its own page: when that
 // page is a hole, the fault retries with the window's reads still in flight (seen on
 // 6.18; when it is on disk, the whole window has been read by then).
-CacheRead page_cache_get(mm::MemorySystem& sys, Inode& inode, std::uint64_t index, ReadWindow window = {});
+CacheRead page_cache_get(MemorySystem& sys, fs::Inode& inode, std::uint64_t index, ReadWindow window = {});
 // The in-flight reads of `read` complete: their pages become uptodate.
-void page_cache_reads_done(mm::MemorySystem& sys, CacheRead& read);
+void page_cache_reads_done(MemorySystem& sys, CacheRead& read);
 // A page for a write at `index`: cached, read in, or new. Never counts as major.
-Pfn page_cache_get_for_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t index);
+Pfn page_cache_get_for_write(MemorySystem& sys, fs::Inode& inode, std::uint64_t index);
 
 // ext4's __ext4_block_zero_page_range() for the 4 KiB block holding `pos`, when a size
 // change leaves `pos` inside a page: a truncate down to `pos`, or a truncate or a write
@@ -57,26 +55,26 @@ Pfn page_cache_get_for_write(mm::MemorySystem& sys, Inode& inode, std::uint64_t 
 // buffer); over data the block is read when not cached (the page stays not uptodate:
 // only its buffer is), its tail is zeroed and the page is dirty. Not for shmem or
 // hostfs inodes.
-void page_cache_zero_block_tail(mm::MemorySystem& sys, Inode& inode, std::uint64_t pos);
+void page_cache_zero_block_tail(MemorySystem& sys, fs::Inode& inode, std::uint64_t pos);
 
 // folio_mark_dirty(): a dirty page-cache page (disk-backed files only count in Dirty).
-void page_cache_mark_dirty(mm::MemorySystem& sys, Inode& inode, Pfn pfn);
+void page_cache_mark_dirty(MemorySystem& sys, fs::Inode& inode, Pfn pfn);
 // Writes back the dirty pages of [first, last] (inclusive page offsets): the PTEs
 // mapping them are cleaned and write-protected first (folio_mkclean()), so the next
 // write through a shared mapping faults and dirties the page again. Returns pages written.
-std::uint64_t page_cache_writeback(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last);
+std::uint64_t page_cache_writeback(MemorySystem& sys, fs::Inode& inode, std::uint64_t first, std::uint64_t last);
 
 // __filemap_remove_folio() for reclaim: the clean, unmapped page `pfn` leaves the cache
 // and its reference goes; `shadow` (0: none) stays in its slot for workingset
 // detection when the page is read again.
-void page_cache_evict(mm::MemorySystem& sys, Inode& inode, Pfn pfn, std::uint64_t shadow);
+void page_cache_evict(MemorySystem& sys, fs::Inode& inode, Pfn pfn, std::uint64_t shadow);
 // Removes unmapped page-cache pages at or after `from` (truncate_inode_pages_range());
 // the caller has unmapped them.
-void page_cache_remove_from(mm::MemorySystem& sys, Inode& inode, std::uint64_t from);
+void page_cache_remove_from(MemorySystem& sys, fs::Inode& inode, std::uint64_t from);
 // Frees the cached pages and the stored blocks of [first, last]: the range reads as
 // zeros afterwards (FALLOC_FL_PUNCH_HOLE). The caller has unmapped them.
-void page_cache_punch_hole(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last);
+void page_cache_punch_hole(MemorySystem& sys, fs::Inode& inode, std::uint64_t first, std::uint64_t last);
 // Drops clean, unmapped cached pages of [first, last] (invalidate_mapping_pages()).
-std::uint64_t page_cache_invalidate(mm::MemorySystem& sys, Inode& inode, std::uint64_t first, std::uint64_t last);
+std::uint64_t page_cache_invalidate(MemorySystem& sys, fs::Inode& inode, std::uint64_t first, std::uint64_t last);
 
-}  // namespace vmlab::fs
+}  // namespace vmlab::mm
