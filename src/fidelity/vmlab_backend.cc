@@ -361,8 +361,7 @@ PressureSample VmlabBackend::sample_pressure() {
 // lru_add_drain_all() does.
 void VmlabBackend::settle() {
   mm::MemorySystem& sys = m_->state().sys;
-  while (mm::wait_for_any_io(sys)) {
-  }
+  while (!sys.io().empty()) mm::sleep_on_io(sys, sys.io().next(), 0);
   mm::lru_add_drain_all(sys);
 }
 
