@@ -50,6 +50,12 @@ class PhysicalMemory {
   void zero_data(Pfn pfn) {
     if (data_contents_) zero(pfn);
   }
+  // A data frame the caller is about to overwrite whole (a read from a file or from
+  // swap): it no longer holds the host's zeros, so a later zero() must clear it.
+  std::uint8_t* frame_to_fill(Pfn pfn) {
+    host_zero_[pfn] = false;
+    return frame(pfn);
+  }
   void copy_data(Pfn dst, Pfn src) {
     if (!data_contents_) return;
     host_zero_[dst] = false;

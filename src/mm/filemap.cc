@@ -25,7 +25,7 @@ Pfn add_page(MemorySystem& sys, fs::Inode& inode, std::uint64_t index, bool for_
   auto stored = inode.store.find(index);
   if (inode.external) {
     // hostfs: the bytes come from the host file (zeros past its end).
-    if (sys.mem().data_contents()) inode.external->read_page(index, sys.mem().frame(pfn));
+    if (sys.mem().data_contents()) inode.external->read_page(index, sys.mem().frame_to_fill(pfn));
     else sys.mem().zero_data(pfn);
   } else if (stored != inode.store.end() && sys.mem().data_contents()) {
     sys.mem().zero(pfn);

@@ -81,7 +81,7 @@ std::uint64_t swap_read_folios(MemorySystem& sys, const std::vector<Pfn>& pfns) 
       end_read(sys, pfn);
       continue;
     }
-    if (sys.mem().data_contents()) area.backing().read_slot(e.offset, sys.mem().frame(pfn));
+    if (sys.mem().data_contents()) area.backing().read_slot(e.offset, sys.mem().frame_to_fill(pfn));
     ++sys.stat()[VmEvent::pswpin];
     ++reads;
   }

@@ -50,6 +50,17 @@ TEST(PhysicalMemory, ZeroAndCopy) {
   EXPECT_TRUE(all_bytes(mem.frame(5), 0));
 }
 
+// A fresh frame filled whole by a read (swap-in, a host file's page), freed and taken
+// again must read zero after zero(): found by the random test under memory pressure,
+// where a new shmem page showed a swapped-in page's old bytes.
+TEST(PhysicalMemory, FilledFrameZeroesAgain) {
+  PhysicalMemory mem(64, true);
+  std::memset(mem.frame_to_fill(7), 0x8a, kPageSize);
+  EXPECT_TRUE(all_bytes(mem.frame(7), 0x8a));
+  mem.zero(7);
+  EXPECT_TRUE(all_bytes(mem.frame(7), 0));
+}
+
 TEST(PhysicalMemory, ReleasedFramesReadZero) {
   PhysicalMemory mem(2048, true);
   for (Pfn p = 512; p < 1024; ++p) std::memset(mem.frame(p), 0x5a, kPageSize);

@@ -12,6 +12,15 @@ bool Runner::same_bytes(const char* what, ProcState& ps, VirtAddr va, const std:
   std::vector<std::uint8_t> want(len);
   std::unique_ptr<bool[]> unknown(new bool[len]);
   model_.expected(ps, va, len, want.data(), unknown.get());
+  // Pages that may hold one of several contents are compared whole against each.
+  for (std::uint64_t i = 0; i < len;) {
+    const std::uint64_t n = std::min(len - i, kPg - (va + i) % kPg);
+    if (std::optional<bool> m = model_.match_either(ps, va + i, got + i, n); m && !*m) {
+      return fail(fmt::format("{}: the {} bytes at {:#x} match none of the contents the page may hold (lazyfree)",
+                              what, n, va + i));
+    }
+    i += n;
+  }
   if (std::memcmp(want.data(), got, len) == 0) {
     model_.adopt(ps, va, got, len);
     return true;
@@ -75,6 +84,31 @@ bool Runner::op_store(int pid) {
   }
 }
 
+bool Runner::op_fill(int pid) {
+  ProcState& ps = model_.proc(pid);
+  std::vector<std::uint64_t> writable;
+  for (const auto& [pn, pg] : ps.pages)
+    if (pg.kind == Kind::anon_private && (pg.prot & kProtWrite)) writable.push_back(pn);
+  if (writable.empty()) return op_mmap(pid);
+  const std::uint64_t first = writable[u(0, writable.size() - 1)];
+  std::uint64_t pages = 1;
+  while (pages < 512) {
+    auto it = ps.pages.find(first + pages);
+    if (it == ps.pages.end() || it->second.kind != Kind::anon_private || !(it->second.prot & kProtWrite)) break;
+    ++pages;
+  }
+  log(fmt::format("pid {} fill {:#x} pages {}", pid, first * kPg, pages));
+  std::vector<std::uint8_t> buf(pages * kPg);
+  for (auto& b : buf) b = static_cast<std::uint8_t>(u(0, 255));
+  const AccessOutcome want = model_.check_access(ps, first * kPg, buf.size(), true);
+  Access<bool> r = handle(pid).write_bytes(first * kPg, buf);
+  note("-> " + (r.ok() ? std::string("ok") : sig_str(outcome_of(r.error()))));
+  if (!same_access("fill", want, r.ok() ? AccessOutcome{} : outcome_of(r.error()))) return false;
+  if (r.ok()) model_.store(ps, first * kPg, buf.data(), buf.size());
+  else model_.write_faulted(ps, first * kPg, want.addr);
+  return true;
+}
+
 bool Runner::op_bytes(int pid, bool write) {
   Process& h = handle(pid);
   ProcState& ps = model_.proc(pid);
@@ -102,7 +136,8 @@ bool Runner::op_bytes(int pid, bool write) {
 bool Runner::op_mmap(int pid) {
   Process& h = handle(pid);
   ProcState& ps = model_.proc(pid);
-  const std::uint64_t pages = u(1, 64);
+  // Under pressure, mappings of up to 512 pages, so that the writes below fill RAM.
+  const std::uint64_t pages = u(1, rc_.swap_bytes > 0 ? 512 : 64);
   std::uint64_t len = pages * kPg;
   if (chance(20)) len -= u(0, kPg - 1);
   if (chance(2)) len = 0;
@@ -288,7 +323,8 @@ bool Runner::op_madvise(int pid) {
         case kMadvDofork: pg.dontfork = false; break;
         case kMadvWipeonfork: pg.wipeonfork = true; break;
         case kMadvKeeponfork: pg.wipeonfork = false; break;
-        default: break;  // FREE keeps the contents without reclaim; WILLNEED, COLD change none
+        case kMadvFree: model_.lazy_free(pg); break;
+        default: break;  // WILLNEED, COLD change no contents
       }
     }
     if (!err && hole) err = Errno::nomem;

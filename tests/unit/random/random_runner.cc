@@ -39,7 +39,8 @@ std::vector<MapsLine> parse_maps(const std::string& text) {
 
 Runner::Runner(const RunConfig& rc) : rc_(rc), model_(rc.contents), rng_(rc.seed) {
   MachineConfig mc;
-  mc.ram_bytes = 256 * MiB;
+  mc.ram_bytes = rc.ram_bytes;
+  mc.swap_bytes = rc.swap_bytes;
   mc.cpus = 2;  // processes move between them: every shootdown must reach the other CPU
   mc.contents = rc.contents;
   mc.zero_page = rc.zero_page;
@@ -59,11 +60,12 @@ bool Runner::run() {
 }
 
 bool Runner::fail(const std::string& what) {
-  std::string t = fmt::format("seed {} (contents={}, zero_page={}), step {}: {}\nreplay: VMLAB_RANDOM_SEED={} "
-                              "VMLAB_RANDOM_STEPS={} VMLAB_RANDOM_CONTENTS={} VMLAB_RANDOM_ZERO_PAGE={} "
-                              "unit_random --gtest_filter='*Replay*'\noperations so far:\n",
-                              rc_.seed, rc_.contents, rc_.zero_page, step_, what, rc_.seed, step_ + 1,
-                              rc_.contents ? 1 : 0, rc_.zero_page ? 1 : 0);
+  std::string t = fmt::format(
+      "seed {} (contents={}, zero_page={}, ram={} MiB, swap={} MiB), step {}: {}\nreplay: VMLAB_RANDOM_SEED={} "
+      "VMLAB_RANDOM_STEPS={} VMLAB_RANDOM_CONTENTS={} VMLAB_RANDOM_ZERO_PAGE={} VMLAB_RANDOM_RAM_MIB={} "
+      "VMLAB_RANDOM_SWAP_MIB={} unit_random --gtest_filter='*Replay*'\noperations so far:\n",
+      rc_.seed, rc_.contents, rc_.zero_page, rc_.ram_bytes / MiB, rc_.swap_bytes / MiB, step_, what, rc_.seed,
+      step_ + 1, rc_.contents ? 1 : 0, rc_.zero_page ? 1 : 0, rc_.ram_bytes / MiB, rc_.swap_bytes / MiB);
   for (const std::string& l : trace_) t += l + "\n";
   failure_ = std::move(t);
   return false;
@@ -311,6 +313,7 @@ bool Runner::one_step() {
     handle(pid).run_on(cpu);
   }
   const bool crowded = model_.proc(pid).pages.size() > kManyPages;
+  if (rc_.swap_bytes > 0 && chance(15)) return op_fill(pid);
   const unsigned r = static_cast<unsigned>(u(0, 999));
   if (r < 200) return op_load(pid);
   if (r < 400) return op_store(pid);

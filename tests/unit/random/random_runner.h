@@ -39,6 +39,10 @@ struct RunConfig {
   int steps = 2000;
   bool contents = true;
   bool zero_page = true;
+  // Memory under pressure: RAM far below what the processes touch, with swap, so that
+  // kswapd and direct reclaim swap pages out and faults read them back between steps.
+  std::uint64_t ram_bytes = 256 * MiB;
+  std::uint64_t swap_bytes = 0;
 };
 
 std::string prot_str(int prot);
@@ -76,6 +80,8 @@ class Runner {
 
   const std::string& failure() const { return failure_; }
   const std::vector<std::string>& trace() const { return trace_; }
+  // A /proc/vmstat counter of the machine the run drives.
+  std::uint64_t vmstat(std::string_view name) const { return m_->vmstat_value(name); }
 
  private:
   // ---- randomness and reporting -----------------------------------------------------
@@ -172,6 +178,9 @@ class Runner {
   bool op_store(int pid);
 
   // read_bytes / write_bytes of up to three pages.
+  // Under memory pressure: writes every page of a run of private writable anonymous
+  // pages (up to 512), so that the processes' written memory exceeds RAM.
+  bool op_fill(int pid);
   bool op_bytes(int pid, bool write);
 
   bool op_mmap(int pid);

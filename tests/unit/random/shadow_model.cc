@@ -152,13 +152,45 @@ void Model::expected(const ProcState& p, std::uint64_t va, std::uint64_t len, st
     const PageData* d = contents_ ? view(p.pages.at(a / kPg)) : nullptr;
     if (d) std::memcpy(out + i, d->bytes.data() + a % kPg, n);
     else std::memset(out + i, 0, n);
-    if (d && d->unknown.any()) {
+    const Page& pg = p.pages.at(a / kPg);
+    if (pg.lazyfree || !pg.maybe.empty()) {
+      std::memset(unknown + i, 1, n);  // one of several contents: see match_either()
+    } else if (d && d->unknown.any()) {
       for (std::uint64_t b = 0; b < n; ++b) unknown[i + b] = d->unknown[a % kPg + b];
     } else {
       std::memset(unknown + i, 0, n);
     }
     i += n;
   }
+}
+
+std::optional<bool> Model::match_either(ProcState& p, std::uint64_t va, const std::uint8_t* seen, std::uint64_t n) {
+  Page& pg = p.pages.at(va / kPg);
+  if (!contents_ || !(pg.lazyfree || !pg.maybe.empty())) return std::nullopt;
+  const std::uint64_t off = va % kPg;
+  const auto matches = [&](const Data& d) {
+    static const PageData kZeros{};
+    return std::memcmp((d ? *d : kZeros).bytes.data() + off, seen, n) == 0;
+  };
+  std::vector<Data> fits;  // of data and maybe, the contents the read allows
+  if (matches(pg.data)) fits.push_back(pg.data);
+  for (const Data& d : pg.maybe)
+    if (matches(d)) fits.push_back(d);
+  if (fits.empty()) {
+    if (!pg.lazyfree || !matches(nullptr)) return false;
+    // Only a discarded page reads so: it is a zero page now, until written.
+    pg.data = nullptr;
+    pg.maybe.clear();
+    pg.lazyfree = false;
+    return true;
+  }
+  pg.data = fits.front();
+  pg.maybe.assign(fits.begin() + 1, fits.end());
+  return true;
+}
+
+void Model::lazy_free(Page& pg) {
+  if (pg.kind == Kind::anon_private && contents_) pg.lazyfree = true;
 }
 
 void Model::adopt(ProcState& p, std::uint64_t va, const std::uint8_t* seen, std::uint64_t len) {
@@ -185,7 +217,17 @@ void Model::store(ProcState& p, std::uint64_t va, const std::uint8_t* bytes, std
   while (i < len) {
     const std::uint64_t a = va + i;
     const std::uint64_t n = std::min(len - i, kPg - a % kPg);
-    PageData& d = writable_view(p.pages.at(a / kPg));
+    Page& pg = p.pages.at(a / kPg);
+    if (pg.lazyfree) {
+      // The write keeps the page if it was still there; else it lands on a new zeroed page.
+      pg.lazyfree = false;
+      pg.maybe.push_back(nullptr);
+    }
+    for (Data& other : pg.maybe) {
+      other = other ? std::make_shared<PageData>(*other) : std::make_shared<PageData>();  // may be shared after fork
+      std::memcpy(other->bytes.data() + a % kPg, bytes + i, n);
+    }
+    PageData& d = writable_view(pg);
     std::memcpy(d.bytes.data() + a % kPg, bytes + i, n);
     for (std::uint64_t b = 0; b < n; ++b) d.unknown[a % kPg + b] = false;
     i += n;
@@ -240,6 +282,8 @@ void Model::drop_private(Page& pg) {
   if (pg.kind == Kind::anon_private || pg.kind == Kind::file_private) {
     pg.data = nullptr;
     pg.copied = false;
+    pg.lazyfree = false;
+    pg.maybe.clear();
   }
 }
 

@@ -8,7 +8,8 @@
 // Byte semantics modelled:
 // - private anonymous memory is zero-filled and copied at fork (copy-on-write is
 //   invisible at the byte level); MADV_DONTNEED makes it zero again; MADV_FREE keeps it
-//   (the machine never reclaims);
+//   until it is written, when memory is short the page may be discarded and read as
+//   zeros instead (see Page::lazyfree);
 // - shared anonymous memory is one object shared by every process that inherited it,
 //   of the size it was created with (SIGBUS beyond, e.g. after mremap grew it);
 // - a shared file page shows the file's bytes; a private file page shows them too until
@@ -53,6 +54,14 @@ struct Page {
   std::uint64_t index = 0;       // page offset in that object
   Data data;                     // anon_private: contents; file_private: the private copy
   bool copied = false;           // file_private: written privately
+  // anon_private after MADV_FREE, until written: reclaim may discard the page at any
+  // moment (a lazyfree folio), so a read shows its contents or a page of zeros.
+  bool lazyfree = false;
+  // anon_private: other contents the page may hold besides `data`, when a lazyfree page
+  // was written without the model knowing whether reclaim had discarded it first (then
+  // it holds zeros plus the writes since). Each is fixed (a written page is no longer
+  // discardable); reads that tell them apart drop the ones they rule out.
+  std::vector<Data> maybe;
   bool maywrite = true;          // false: MAP_SHARED of a read-only descriptor (no VM_MAYWRITE)
   bool dontfork = false;         // VM_DONTCOPY
   bool wipeonfork = false;       // VM_WIPEONFORK
@@ -129,6 +138,12 @@ class Model {
   void expected(const ProcState& p, std::uint64_t va, std::uint64_t len, std::uint8_t* out, bool* unknown) const;
   // Takes the observed values of the unknown bytes of [va, va + len).
   void adopt(ProcState& p, std::uint64_t va, const std::uint8_t* seen, std::uint64_t len);
+  // For a page whose contents are one of several (Page::lazyfree, Page::maybe): whether
+  // `seen`, `n` bytes read at `va` within one page, matches one of them, dropping the
+  // ones it rules out. Nullopt for other pages.
+  std::optional<bool> match_either(ProcState& p, std::uint64_t va, const std::uint8_t* seen, std::uint64_t n);
+  // MADV_FREE of a private anonymous page.
+  void lazy_free(Page& pg);
   // A successful store (or the kernel's copy_to_user).
   void store(ProcState& p, std::uint64_t va, const std::uint8_t* bytes, std::uint64_t len);
   // A store that faults on a later page writes nothing, but the write faults taken on
