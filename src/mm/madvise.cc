@@ -8,6 +8,7 @@
 #include "mm/memory_system.h"
 #include "mm/mman.h"
 #include "mm/page_table.h"
+#include "mm/swap_state.h"
 #include "mm/vma_ops.h"
 #include "vmlab/mman.h"
 
@@ -59,23 +60,35 @@ Result<VmFlags> advised_flags(const Vma& vma, int advice) {
 }
 
 // madvise_free_pte_range(): exclusive anonymous pages become lazily freeable: clean,
-// old, off the swap-backed LRU. A later write dirties them and cancels it.
+// old, off the swap-backed LRU. A later write dirties them and cancels it. A swapped-out
+// page is freed at once (its slot goes and the address reads zeros).
 void madvise_free(AddressSpace& mm, VirtAddr start, VirtAddr end) {
   MemorySystem& sys = mm.sys();
   lru_add_drain(sys);  // madvise_free_single_vma(): new pages onto the LRU first
   bool changed = false;
   for_each_pte(mm, start, end, [&](VirtAddr, hw::Pte& pte) {
+    if (hw::is_swap_pte(pte)) {
+      const hw::SwapEntry e = hw::pte_swap_entry(pte);
+      pte = 0;
+      mm.add_rss(RssKind::swapents, -1);
+      free_swap_and_cache(sys, e);
+      return;
+    }
     if (!(pte & hw::kPtePresent) || hw::pte_special(pte)) return;
     const Pfn pfn = hw::pte_pfn(pte);
     Frame& page = sys.frame(pfn);
-    // madvise_free_pte_range(): only a dirty or swap-cache folio has to be mapped here
-    // alone (its page-level dirty bit would be lost to the others); a clean page still
-    // shared with a forked child becomes lazily freeable too (seen on 6.18). Reclaim
-    // must then find every PTE clean before it may drop it.
-    if (!page.anon() || (page.test(PG_dirty) && page.mapcount != 1)) return;
+    if (!page.anon()) return;
+    // Only a dirty or swap-cache folio has to be mapped here alone (its dirty bit or
+    // its slot would be lost to the others), and a swap-cache one must give its slot
+    // up first; a clean page still shared with a forked child becomes lazily freeable
+    // too (seen on 6.18). Reclaim must then find every PTE clean before it may drop it.
+    if (page.test(PG_swapcache) || page.test(PG_dirty)) {
+      if (page.test(PG_locked) || page.mapcount != 1) return;  // folio_trylock(), folio_maybe_mapped_shared()
+      if (page.test(PG_swapcache) && !folio_free_swap(sys, pfn)) return;
+      page.clear(PG_dirty);
+    }
     pte &= ~(hw::kPteDirty | hw::kPteAccessed);
     changed = true;
-    page.clear(PG_dirty);
     folio_mark_lazyfree(sys, pfn);  // to the inactive file list, no longer swap-backed
   });
   if (changed) sys.mmu().flush_range(&mm, start, end);

@@ -2,6 +2,7 @@
 // (memory.swap) reclaims and swaps when a process uses more than RAM; every byte comes
 // back, fork shares the swapped pages, the accounting files agree, and the checker
 // (swap_map against the entries and the swap cache) passes.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "unit/mm/test_util.h"
@@ -72,6 +73,41 @@ TEST_F(SwapTest, MoreThanRamIsSwappedOutAndEveryByteComesBack) {
   EXPECT_EQ(p_.status_kb("RssAnon") + p_.status_kb("VmSwap"), anon0 + kPages * 4);
   EXPECT_GT(m_.vmstat_value("pswpin"), 0u);
   EXPECT_GT(m_.vmstat_value("pgmajfault"), majflt);
+}
+
+// A "Name: N kB" field of the smaps block of the mapping that starts at `start`.
+std::uint64_t smaps_kb(const Process& p, VirtAddr start, std::string_view field) {
+  const std::string text = p.proc("smaps");
+  std::size_t at = text.find(fmt::format("{:x}-", start));
+  if (at == std::string::npos) return ~0ULL;
+  at = text.find(fmt::format("\n{}:", field), at);
+  return std::stoull(text.substr(text.find_first_of("0123456789", at)));
+}
+
+// madvise_free_pte_range(): a swapped-out page is freed at once (its entry and its
+// slot go, the address reads zeros); a resident page still in the swap cache must give
+// its slot up first (refused while its write is in flight: it then stays as it was).
+TEST_F(SwapTest, MadvFreeFreesSwapEntries) {
+  constexpr std::uint64_t kPages = 48 * MiB / P;
+  const VirtAddr a = fill(p_, kPages);
+  const std::uint64_t swap_kb = smaps_kb(p_, a, "Swap");
+  ASSERT_GT(swap_kb, 1024u);
+  const std::uint64_t other_swap_kb = p_.status_kb("VmSwap") - swap_kb;
+  ASSERT_TRUE(p_.madvise(a, kPages * P, kMadvFree).ok());
+  EXPECT_EQ(smaps_kb(p_, a, "Swap"), 0u);
+  EXPECT_EQ(p_.status_kb("VmSwap"), other_swap_kb);
+  // What the range's slots still hold is swap cache whose writes are in flight.
+  const std::uint64_t used_kb = m_.meminfo_kb("SwapTotal") - m_.meminfo_kb("SwapFree");
+  EXPECT_LE(used_kb, m_.meminfo_kb("SwapCached") + other_swap_kb);
+  // Each page reads what fill() wrote (resident: lazily freeable, or kept) or zeros
+  // (swapped out before, or discarded since); at least every swapped one is zero.
+  std::uint64_t zeros = 0;
+  for (std::uint64_t i = 0; i < kPages; ++i) {
+    const std::uint32_t w = *p_.load<std::uint32_t>(a + i * P);
+    ASSERT_TRUE(w == 0 || w == word_of(i)) << i;
+    zeros += w == 0;
+  }
+  EXPECT_GE(zeros * 4, swap_kb);
 }
 
 TEST_F(SwapTest, ForkSharesSwappedPagesAndEachSideKeepsItsOwnWrites) {

@@ -16,8 +16,14 @@ bool Runner::same_bytes(const char* what, ProcState& ps, VirtAddr va, const std:
   for (std::uint64_t i = 0; i < len;) {
     const std::uint64_t n = std::min(len - i, kPg - (va + i) % kPg);
     if (std::optional<bool> m = model_.match_either(ps, va + i, got + i, n); m && !*m) {
-      return fail(fmt::format("{}: the {} bytes at {:#x} match none of the contents the page may hold (lazyfree)",
-                              what, n, va + i));
+      std::uint64_t nonzero = 0, unlike = 0, first_unlike = n;
+      for (std::uint64_t b = 0; b < n; ++b) {
+        nonzero += got[i + b] != 0;
+        if (got[i + b] != want[i + b] && unlike++ == 0) first_unlike = b;
+      }
+      return fail(fmt::format("{}: the {} bytes at {:#x} match none of the contents the page may hold (lazyfree): "
+                              "{} bytes are not zero, {} differ from the page as written (first at {:#x})",
+                              what, n, va + i, nonzero, unlike, va + i + first_unlike));
     }
     i += n;
   }
