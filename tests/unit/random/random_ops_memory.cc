@@ -142,8 +142,9 @@ bool Runner::op_bytes(int pid, bool write) {
 bool Runner::op_mmap(int pid) {
   Process& h = handle(pid);
   ProcState& ps = model_.proc(pid);
-  // Under pressure, mappings of up to 512 pages, so that the writes below fill RAM.
-  const std::uint64_t pages = u(1, rc_.swap_bytes > 0 ? 512 : 64);
+  // Under pressure, mappings of up to 511 pages, so that the writes fill RAM. (Short of
+  // 2 MiB: longer ones are THP-aligned, a placement rule the model leaves out.)
+  const std::uint64_t pages = u(1, rc_.swap_bytes > 0 ? 511 : 64);
   std::uint64_t len = pages * kPg;
   if (chance(20)) len -= u(0, kPg - 1);
   if (chance(2)) len = 0;

@@ -313,7 +313,7 @@ bool Runner::one_step() {
     handle(pid).run_on(cpu);
   }
   const bool crowded = model_.proc(pid).pages.size() > kManyPages;
-  if (rc_.swap_bytes > 0 && chance(15)) return op_fill(pid);
+  if (rc_.swap_bytes > 0 && chance(25)) return op_fill(pid);
   const unsigned r = static_cast<unsigned>(u(0, 999));
   if (r < 200) return op_load(pid);
   if (r < 400) return op_store(pid);
